@@ -1,0 +1,238 @@
+// waitWritable(fd, callback): calls back once when fd is writable, or with an
+// Error when the connection failed while waiting.
+//
+// libuv already watches a Node socket's fd, keeps one watcher per fd, and
+// warns that a second uv_poll_t on it can busy-loop. So on Linux each wait
+// puts the fd, with EPOLLOUT|EPOLLONESHOT, in an epoll instance of its own
+// and libuv polls that epoll fd for readability: libuv's own watcher on the
+// socket is never touched. Closing the socket fd drops it from the private
+// set, and cancel() only closes what the wait owns (never the socket fd, and
+// never epoll_ctl on a number the kernel may have reused), so it is safe at
+// any time.
+#include "vectored.h"
+
+#include <errno.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <set>
+#include <string>
+
+#if defined(__linux__)
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#endif
+
+namespace vectored {
+namespace {
+
+class WaitHandle;
+
+struct Wait {
+  uv_poll_t poll;
+  int epfd = -1;
+  napi_env env = nullptr;
+  napi_ref callback = nullptr;
+  napi_ref handle_ref = nullptr;
+  napi_async_context context = nullptr;
+  WaitHandle* owner = nullptr;
+};
+
+// Per-environment state: the pending waits, cancelled on environment teardown.
+struct Instance {
+  std::set<Wait*> pending;
+  Napi::FunctionReference handle_class;
+};
+
+void Finish(Wait* w);
+
+class WaitHandle : public Napi::ObjectWrap<WaitHandle> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "WaitHandle",
+                       {InstanceMethod<&WaitHandle::Cancel>("cancel"),
+                        InstanceAccessor<&WaitHandle::Pending>("pending")});
+  }
+  explicit WaitHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WaitHandle>(info) {}
+  Wait* wait = nullptr;
+
+ private:
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    if (wait != nullptr) Finish(wait);
+    return info.Env().Undefined();
+  }
+  Napi::Value Pending(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), wait != nullptr);
+  }
+};
+
+void OnClosed(uv_handle_t* handle) {
+  Wait* w = static_cast<Wait*>(handle->data);
+  // Closed only now: until uv_close has run, libuv may still refer to the
+  // number, and a number closed earlier could already belong to another file.
+  if (w->epfd >= 0) close(w->epfd);
+  delete w;
+}
+
+// Ends a wait without calling back: detaches it from its handle, releases
+// the JS references, and closes the poll and the private epoll fd.
+void Finish(Wait* w) {
+  Instance* instance = nullptr;
+  napi_get_instance_data(w->env, reinterpret_cast<void**>(&instance));
+  if (instance != nullptr) instance->pending.erase(w);
+  if (w->owner != nullptr) {
+    w->owner->wait = nullptr;
+    w->owner = nullptr;
+  }
+  if (w->callback != nullptr) napi_delete_reference(w->env, w->callback);
+  if (w->handle_ref != nullptr) napi_delete_reference(w->env, w->handle_ref);
+  if (w->context != nullptr) napi_async_destroy(w->env, w->context);
+  w->callback = w->handle_ref = nullptr;
+  w->context = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnClosed);
+}
+
+Napi::Value SystemError(Napi::Env env, int err) {
+  const char* code = uv_err_name(-err);
+  std::string message = std::string("connection failed while waiting for writability: ") + code +
+                        " (" + uv_strerror(-err) + ")";
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  error.Set("errno", Napi::Number::New(env, -err));
+  error.Set("syscall", Napi::String::New(env, "waitWritable"));
+  return error.Value();
+}
+
+void OnPoll(uv_poll_t* poll, int status, int events) {
+  Wait* w = static_cast<Wait*>(poll->data);
+  napi_env env = w->env;
+  int err = 0;
+  if (status < 0) {
+    err = -status;
+  } else {
+#if defined(__linux__)
+    struct epoll_event ev;
+    int n;
+    do {
+      n = epoll_wait(w->epfd, &ev, 1, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n == 0) return;  // nothing ready after all: keep waiting
+    if (n < 0) {
+      err = errno;
+    } else if (ev.events & EPOLLERR) {
+      int so_error = 0;
+      socklen_t len = sizeof(so_error);
+      if (getsockopt(ev.data.fd, SOL_SOCKET, SO_ERROR, &so_error, &len) == 0 && so_error != 0) {
+        err = so_error;
+      } else {
+        err = EPIPE;
+      }
+    }
+#endif
+  }
+  Napi::HandleScope scope(env);
+  napi_value callback = nullptr;
+  napi_get_reference_value(env, w->callback, &callback);
+  napi_async_context context = w->context;
+  w->context = nullptr;  // destroyed below, after the call
+  Finish(w);
+  napi_value arg;
+  if (err != 0) {
+    arg = SystemError(env, err);
+  } else {
+    napi_get_null(env, &arg);
+  }
+  napi_value global, result;
+  napi_get_global(env, &global);
+  if (callback != nullptr &&
+      napi_make_callback(env, context, global, callback, 1, &arg, &result) == napi_pending_exception) {
+    napi_value exception;
+    napi_get_and_clear_last_exception(env, &exception);
+    napi_fatal_exception(env, exception);
+  }
+  napi_async_destroy(env, context);
+}
+
+Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd;
+  if (!ReadFd(info, 0, "fd", &fd)) return Napi::Value();
+  if (!info[1].IsFunction()) {
+    ThrowTypeError(env, "The \"callback\" argument must be a function");
+    return Napi::Value();
+  }
+#if defined(__linux__)
+  int epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) {
+    Napi::Error::New(env, SystemError(env, errno).As<Napi::Object>().Get("message").ToString())
+        .ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  struct epoll_event ev = {};
+  ev.events = EPOLLOUT | EPOLLONESHOT;
+  ev.data.fd = fd;
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    int err = errno;
+    close(epfd);
+    Napi::Error error = Napi::Error::New(
+        env, std::string("waitWritable: cannot watch fd ") + std::to_string(fd) + ": " + uv_err_name(-err) +
+                 " (" + uv_strerror(-err) + ")");
+    error.Set("code", Napi::String::New(env, uv_err_name(-err)));
+    error.Set("errno", Napi::Number::New(env, -err));
+    error.Set("syscall", Napi::String::New(env, "waitWritable"));
+    error.ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  Instance* instance = env.GetInstanceData<Instance>();
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+
+  Wait* w = new Wait();
+  w->epfd = epfd;
+  w->env = env;
+  if (uv_poll_init(loop, &w->poll, epfd) != 0) {
+    close(epfd);
+    delete w;
+    Napi::Error::New(env, "waitWritable: uv_poll_init failed").ThrowAsJavaScriptException();
+    return Napi::Value();
+  }
+  w->poll.data = w;
+  Napi::Object handle = instance->handle_class.New({});
+  WaitHandle* owner = WaitHandle::Unwrap(handle);
+  owner->wait = w;
+  w->owner = owner;
+  napi_create_reference(env, info[1], 1, &w->callback);
+  napi_create_reference(env, handle, 1, &w->handle_ref);
+  napi_async_init(env, nullptr, Napi::String::New(env, "vectored:waitWritable"), &w->context);
+  instance->pending.insert(w);
+  uv_poll_start(&w->poll, UV_READABLE, OnPoll);
+  return handle;
+#else
+  Napi::Error error = Napi::Error::New(env, "waitWritable is only implemented on Linux");
+  error.Set("code", Napi::String::New(env, "ERR_VECTORED_NO_WAIT_WRITABLE"));
+  error.ThrowAsJavaScriptException();
+  return Napi::Value();
+#endif
+}
+
+void Cleanup(void* arg) {
+  Instance* instance = static_cast<Instance*>(arg);
+  while (!instance->pending.empty()) Finish(*instance->pending.begin());
+}
+
+}  // namespace
+
+void InitWaitWritable(Napi::Env env, Napi::Object exports) {
+  Instance* instance = new Instance();
+  instance->handle_class = Napi::Persistent(WaitHandle::Define(env));
+  env.SetInstanceData<Instance>(instance);
+  napi_add_env_cleanup_hook(env, Cleanup, instance);
+  exports.Set("waitWritable", Napi::Function::New(env, WaitWritable, "waitWritable"));
+#if defined(__linux__)
+  exports.Set("hasWaitWritable", Napi::Boolean::New(env, true));
+#else
+  exports.Set("hasWaitWritable", Napi::Boolean::New(env, false));
+#endif
+}
+
+}  // namespace vectored
