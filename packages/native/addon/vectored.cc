@@ -31,6 +31,7 @@ bool ReadFd(const Napi::CallbackInfo& info, size_t index, const char* name, int*
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   vectored::InitWrite(env, exports);
   vectored::InitWaitWritable(env, exports);
+  vectored::InitFdOptions(env, exports);
   return exports;
 }
 

@@ -15,5 +15,6 @@ void ThrowTypeError(Napi::Env env, const std::string& message);
 
 void InitWrite(Napi::Env env, Napi::Object exports);
 void InitWaitWritable(Napi::Env env, Napi::Object exports);
+void InitFdOptions(Napi::Env env, Napi::Object exports);
 
 }  // namespace vectored

@@ -20,6 +20,9 @@ interface Binding {
   writevArgs(fd: number, ...buffers: Bytes[]): number
   sendfile(socketFd: number, fileFd: number, offset: number, length: number): number
   waitWritable(fd: number, callback: (err: Error | null) => void): WaitHandle
+  setSocketBuffers(fd: number, sendBytes: number, receiveBytes: number): number
+  isNonBlocking(fd: number): number
+  setNonBlocking(fd: number): number
   hasSendfile: boolean
   hasWaitWritable: boolean
   iovMax: number
@@ -95,3 +98,17 @@ export const sendfile: (socketFd: number, fileFd: number, offset: number, length
 export const waitWritable: (fd: number, callback: (err: Error | null) => void) => WaitHandle = binding
   ? binding.waitWritable
   : unavailable
+
+/**
+ * Sets SO_SNDBUF and SO_RCVBUF of a socket (0 leaves one as it is); the
+ * kernel doubles what it is given. Returns 0 or a negative errno.
+ */
+export const setSocketBuffers: (fd: number, sendBytes: number, receiveBytes: number) => number = binding
+  ? binding.setSocketBuffers
+  : unavailable
+
+/** 1 when `fd` has O_NONBLOCK set, 0 when it blocks, or a negative errno. */
+export const isNonBlocking: (fd: number) => number = binding ? binding.isNonBlocking : unavailable
+
+/** Sets O_NONBLOCK on `fd`. Returns 0 or a negative errno. */
+export const setNonBlocking: (fd: number) => number = binding ? binding.setNonBlocking : unavailable
