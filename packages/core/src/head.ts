@@ -1,0 +1,335 @@
+/**
+ * The response head (status line and header fields) as one Buffer, byte for
+ * byte what Node 20 writes for the same response state: this mirrors
+ * ServerResponse.prototype.writeHead (lib/_http_server.js) and
+ * OutgoingMessage.prototype._storeHeader / processHeader / storeHeader /
+ * matchHeader (lib/_http_outgoing.js). See docs/head.md.
+ */
+import { STATUS_CODES, type ServerResponse } from 'node:http'
+import { utcDate } from './http-date'
+import {
+  hasInvalidHeaderChar,
+  invalidArgValueError,
+  invalidCharError,
+  invalidStatusCodeError,
+  trailerInvalidError,
+  validateHeaderName,
+  validateHeaderValue
+} from './header-validation'
+
+export type HeaderValue = string | number | readonly (string | number)[]
+
+/** The three shapes writeHead/_storeHeader accept: an object, [[name, value], ...] or [name, value, name, value, ...]. */
+export type OutgoingHeaders =
+  | Readonly<Record<string, HeaderValue | undefined>>
+  | readonly (readonly [string, HeaderValue])[]
+  | readonly (string | HeaderValue)[]
+
+/**
+ * The response state Node's rules read, named after the ServerResponse
+ * fields they come from. Defaults are those of a fresh response to an
+ * HTTP/1.1 GET on a server with default options.
+ */
+export interface HeadOptions {
+  /** writeHead's reason argument; undefined means STATUS_CODES[code] || 'unknown'. */
+  statusMessage?: string
+  /** res.sendDate (true on a ServerResponse). */
+  sendDate?: boolean
+  /** res.shouldKeepAlive: the parser's keep-alive verdict for the request (default true). */
+  shouldKeepAlive?: boolean
+  /** res.useChunkedEncodingByDefault: true, except HTTP/1.0 requests without `TE: chunked`. */
+  useChunkedEncodingByDefault?: boolean
+  /** res._hasBody: false for HEAD requests (204, 304 and 1xx are handled here). */
+  hasBody?: boolean
+  /** res._keepAliveTimeout in ms (server.keepAliveTimeout, default 5000; 0 sends no Keep-Alive). */
+  keepAliveTimeout?: number
+  /** res._maxRequestsPerSocket (server.maxRequestsPerSocket, default 0 = unlimited). */
+  maxRequestsPerSocket?: number
+  /** res.maxRequestsOnConnectionReached: this request is the last one the socket may serve. */
+  maxRequestsOnConnectionReached?: boolean
+  /** res._contentLength: the body length when known before the head (end(chunk) without writeHead). */
+  contentLength?: number | null
+  /** res._removedConnection / _removedContLen / _removedTE (removeHeader before the head). */
+  removedConnection?: boolean
+  removedContentLength?: boolean
+  removedTransferEncoding?: boolean
+  /** res._expect_continue && !res._sent100: a final status to an unanswered Expect: 100-continue. */
+  expectContinuePending?: boolean
+  /** server uniqueHeaders option, lower-cased (res[kUniqueHeaders]). */
+  uniqueHeaders?: ReadonlySet<string> | null
+  /** Node writes the head as latin1, but as utf8 when the first body chunk is a utf8 string. */
+  encoding?: 'latin1' | 'utf8'
+}
+
+/** The head and what the caller needs to frame and finish the response. */
+export interface Head {
+  /** Status line, header lines and the empty line. */
+  head: Buffer
+  /** The same as a string (Node's res._header). */
+  text: string
+  /** Frame the body with chunked transfer coding and end it with LAST_CHUNK. */
+  chunked: boolean
+  /** The response may carry a body (false for HEAD, 1xx, 204, 304): drop body bytes otherwise. */
+  hasBody: boolean
+  /** Close the connection after this response (Node's res._last). */
+  last: boolean
+  /** Node's res.shouldKeepAlive after the head was built. */
+  shouldKeepAlive: boolean
+  /** Content-Length in effect (the header's value, or the known body length it was derived from), else null. */
+  contentLength: number | null
+}
+
+const RE_CONN_CLOSE = /(?:^|\W)close(?:$|\W)/i
+const RE_TE_CHUNKED = /(?:^|\W)chunked(?:$|\W)/i
+
+/** `HTTP/1.1 <code> <message>\r\n` for every code Node knows, built once. */
+const STATUS_LINES: (string | undefined)[] = []
+for (const code of Object.keys(STATUS_CODES)) {
+  STATUS_LINES[Number(code)] = `HTTP/1.1 ${code} ${STATUS_CODES[code] as string}\r\n`
+}
+
+const NO_OPTIONS: HeadOptions = {}
+
+/** Mutable per-call state, the fields of _storeHeader's `state` and of the response it touches. */
+interface State {
+  header: string
+  connection: boolean
+  contLen: boolean
+  te: boolean
+  date: boolean
+  trailer: boolean
+  last: boolean
+  chunkedEncoding: boolean
+  shouldKeepAlive: boolean
+  defaultKeepAlive: boolean
+  removedConnection: boolean
+  removedContLen: boolean
+  removedTE: boolean
+  contentLength: number | null
+  unique: ReadonlySet<string> | null
+}
+
+/**
+ * Serializes the head of a response, as `res.writeHead(statusCode, headers)`
+ * would on a response in the state `options` describes. Throws Node's errors
+ * (same class, code and message) and produces nothing when anything is invalid.
+ */
+export function serializeHead (statusCode: number, headers?: OutgoingHeaders | null, options?: HeadOptions): Head {
+  const o = options ?? NO_OPTIONS
+  const code = statusCode | 0
+  if (code < 100 || code > 999) throw invalidStatusCodeError(statusCode)
+
+  let statusLine: string | undefined
+  const message = o.statusMessage
+  if (message === undefined) {
+    statusLine = STATUS_LINES[code]
+    if (statusLine === undefined) statusLine = `HTTP/1.1 ${code} unknown\r\n`
+  } else {
+    if (hasInvalidHeaderChar(message)) throw invalidCharError('statusMessage')
+    statusLine = `HTTP/1.1 ${code} ${message}\r\n`
+  }
+
+  const hasBody = (o.hasBody ?? true) && code !== 204 && code !== 304 && (code < 100 || code > 199)
+  const st: State = {
+    header: statusLine,
+    connection: false,
+    contLen: false,
+    te: false,
+    date: false,
+    trailer: false,
+    last: false,
+    chunkedEncoding: false,
+    shouldKeepAlive: (o.shouldKeepAlive ?? true) && o.expectContinuePending !== true,
+    defaultKeepAlive: true,
+    removedConnection: o.removedConnection === true,
+    removedContLen: o.removedContentLength === true,
+    removedTE: o.removedTransferEncoding === true,
+    contentLength: o.contentLength ?? null,
+    unique: o.uniqueHeaders ?? null
+  }
+
+  if (headers) {
+    if (Array.isArray(headers)) {
+      const list = headers as readonly unknown[]
+      if (list.length !== 0 && Array.isArray(list[0])) {
+        for (let i = 0; i < list.length; i++) {
+          const entry = list[i] as readonly unknown[]
+          processHeader(st, entry[0], entry[1])
+        }
+      } else {
+        if (list.length % 2 !== 0) throw invalidArgValueError('headers', headers)
+        for (let n = 0; n < list.length; n += 2) processHeader(st, list[n], list[n + 1])
+      }
+    } else {
+      const record = headers as Readonly<Record<string, unknown>>
+      for (const key in record) {
+        if (Object.hasOwn(record, key)) processHeader(st, key, record[key])
+      }
+    }
+  }
+
+  let header = st.header
+  if ((o.sendDate ?? true) && !st.date) header += 'Date: ' + utcDate() + '\r\n'
+
+  // Node suppresses the zero chunk of a chunked 204/304 and closes instead.
+  if (st.chunkedEncoding && (code === 204 || code === 304)) {
+    st.chunkedEncoding = false
+    st.shouldKeepAlive = false
+  }
+
+  const useChunkedEncodingByDefault = o.useChunkedEncodingByDefault ?? true
+  if (st.removedConnection) {
+    st.last = !st.shouldKeepAlive
+  } else if (!st.connection) {
+    const shouldSendKeepAlive = st.shouldKeepAlive && (st.contLen || useChunkedEncodingByDefault)
+    if (shouldSendKeepAlive && o.maxRequestsOnConnectionReached === true) {
+      header += 'Connection: close\r\n'
+    } else if (shouldSendKeepAlive) {
+      header += 'Connection: keep-alive\r\n'
+      const keepAliveTimeout = o.keepAliveTimeout ?? 5000
+      if (keepAliveTimeout && st.defaultKeepAlive) {
+        const maxRequests = o.maxRequestsPerSocket ?? 0
+        const max = ~~maxRequests > 0 ? `, max=${maxRequests}` : ''
+        header += `Keep-Alive: timeout=${Math.floor(keepAliveTimeout / 1000)}${max}\r\n`
+      }
+    } else {
+      st.last = true
+      header += 'Connection: close\r\n'
+    }
+  }
+
+  let lengthAdded = false
+  if (!st.contLen && !st.te) {
+    if (!hasBody) {
+      st.chunkedEncoding = false
+    } else if (!useChunkedEncodingByDefault) {
+      st.last = true
+    } else if (!st.trailer && !st.removedContLen && typeof st.contentLength === 'number') {
+      header += 'Content-Length: ' + st.contentLength + '\r\n'
+      lengthAdded = true
+    } else if (!st.removedTE) {
+      header += 'Transfer-Encoding: chunked\r\n'
+      st.chunkedEncoding = true
+    } else {
+      // Neither length nor chunking: the body ends when the connection does.
+      st.last = true
+    }
+  }
+
+  if (st.chunkedEncoding !== true && st.trailer) throw trailerInvalidError()
+
+  header += '\r\n'
+  return {
+    head: Buffer.from(header, o.encoding ?? 'latin1'),
+    text: header,
+    chunked: st.chunkedEncoding && hasBody,
+    hasBody,
+    last: st.last,
+    shouldKeepAlive: st.shouldKeepAlive,
+    contentLength: st.contLen || lengthAdded ? st.contentLength : null
+  }
+}
+
+function processHeader (st: State, key: unknown, value: unknown): void {
+  validateHeaderName(key)
+  // Node re-encodes Content-Disposition as latin1 bytes read back as utf8 (nodejs/node#46528).
+  if (key.length === 19 && st.contentLength && key.toLowerCase() === 'content-disposition') {
+    value = Array.isArray(value)
+      ? value.map(v => Buffer.from(v as string, 'latin1').toString())
+      : Buffer.from(value as string, 'latin1').toString()
+  }
+  if (Array.isArray(value)) {
+    const unique = st.unique
+    if ((value.length < 2 || !isCookieField(key)) && (unique === null || !unique.has(key.toLowerCase()))) {
+      for (let i = 0; i < value.length; i++) storeHeader(st, key, value[i])
+      return
+    }
+    value = value.join('; ')
+  }
+  storeHeader(st, key, value)
+}
+
+function isCookieField (s: string): boolean {
+  return s.length === 6 && s.toLowerCase() === 'cookie'
+}
+
+function storeHeader (st: State, key: string, value: unknown): void {
+  validateHeaderValue(key, value)
+  st.header += key + ': ' + (value as string) + '\r\n'
+  // Only names of length 4 to 17 can be one Node reacts to.
+  if (key.length < 4 || key.length > 17) return
+  switch (key.toLowerCase()) {
+    case 'connection':
+      st.connection = true
+      st.removedConnection = false
+      if (RE_CONN_CLOSE.test(value as string)) st.last = true
+      else st.shouldKeepAlive = true
+      break
+    case 'transfer-encoding':
+      st.te = true
+      st.removedTE = false
+      if (RE_TE_CHUNKED.test(value as string)) st.chunkedEncoding = true
+      break
+    case 'content-length':
+      st.contLen = true
+      st.contentLength = +(value as string)
+      st.removedContLen = false
+      break
+    case 'date':
+      st.date = true
+      break
+    case 'trailer':
+      st.trailer = true
+      break
+    case 'keep-alive':
+      st.defaultKeepAlive = false
+      break
+  }
+}
+
+/** Node's private response fields that serializeHead reads. */
+interface ResponseInternals {
+  statusMessage?: string
+  sendDate: boolean
+  shouldKeepAlive: boolean
+  useChunkedEncodingByDefault: boolean
+  _hasBody: boolean
+  _keepAliveTimeout?: number
+  _maxRequestsPerSocket?: number
+  maxRequestsOnConnectionReached?: boolean
+  _contentLength: number | null
+  _removedConnection: boolean
+  _removedContLen: boolean
+  _removedTE: boolean
+  _expect_continue?: boolean
+  _sent100?: boolean
+}
+
+// Node exports the symbol from the public-but-undocumented _http_outgoing module.
+const kUniqueHeaders: symbol | undefined = (require('_http_outgoing') as { kUniqueHeaders?: symbol }).kUniqueHeaders
+
+/**
+ * The HeadOptions of a node:http ServerResponse whose head is not yet sent,
+ * read from its (private, Node 20) fields. statusMessage is passed through
+ * only when set, like writeHead(code) without a reason.
+ */
+export function headOptionsFromResponse (res: ServerResponse): HeadOptions {
+  const r = res as unknown as ResponseInternals
+  const unique = kUniqueHeaders === undefined ? null : (res as unknown as Record<symbol, ReadonlySet<string> | null | undefined>)[kUniqueHeaders]
+  return {
+    statusMessage: r.statusMessage ? r.statusMessage : undefined,
+    sendDate: r.sendDate,
+    shouldKeepAlive: r.shouldKeepAlive,
+    useChunkedEncodingByDefault: r.useChunkedEncodingByDefault,
+    hasBody: r._hasBody,
+    keepAliveTimeout: r._keepAliveTimeout ?? 0,
+    maxRequestsPerSocket: r._maxRequestsPerSocket ?? 0,
+    maxRequestsOnConnectionReached: r.maxRequestsOnConnectionReached === true,
+    contentLength: r._contentLength,
+    removedConnection: r._removedConnection,
+    removedContentLength: r._removedContLen,
+    removedTransferEncoding: r._removedTE,
+    expectContinuePending: r._expect_continue === true && r._sent100 !== true,
+    uniqueHeaders: unique ?? null
+  }
+}
