@@ -8,10 +8,12 @@
 // socket is never touched. Closing the socket fd drops it from the private
 // set, and cancel() only closes what the wait owns (never the socket fd, and
 // never epoll_ctl on a number the kernel may have reused), so it is safe at
-// any time.
+// any time. The fd's identity (device and inode) is recorded when the wait
+// starts, so an error is never read from another socket that got the number.
 #include "vectored.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -31,6 +33,9 @@ class WaitHandle;
 struct Wait {
   uv_poll_t poll;
   int epfd = -1;
+  int fd = -1;
+  dev_t fd_dev = 0;
+  ino_t fd_ino = 0;
   napi_env env = nullptr;
   napi_ref callback = nullptr;
   napi_ref handle_ref = nullptr;
@@ -66,13 +71,7 @@ class WaitHandle : public Napi::ObjectWrap<WaitHandle> {
   }
 };
 
-void OnClosed(uv_handle_t* handle) {
-  Wait* w = static_cast<Wait*>(handle->data);
-  // Closed only now: until uv_close has run, libuv may still refer to the
-  // number, and a number closed earlier could already belong to another file.
-  if (w->epfd >= 0) close(w->epfd);
-  delete w;
-}
+void OnClosed(uv_handle_t* handle) { delete static_cast<Wait*>(handle->data); }
 
 // Ends a wait without calling back: detaches it from its handle, releases
 // the JS references, and closes the poll and the private epoll fd.
@@ -90,6 +89,12 @@ void Finish(Wait* w) {
   w->callback = w->handle_ref = nullptr;
   w->context = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnClosed);
+  // libuv has removed the epoll fd from its own set inside uv_close, and its
+  // docs allow closing a polled fd right after uv_close. Closing it now
+  // rather than in OnClosed keeps many waits cancelled in one tick from
+  // holding one fd each until the loop's next close phase.
+  close(w->epfd);
+  w->epfd = -1;
 }
 
 Napi::Value SystemError(Napi::Env env, int err) {
@@ -101,6 +106,16 @@ Napi::Value SystemError(Napi::Env env, int err) {
   error.Set("errno", Napi::Number::New(env, -err));
   error.Set("syscall", Napi::String::New(env, "waitWritable"));
   return error.Value();
+}
+
+// Throws an Error with code, errno and syscall like Node's system errors.
+void ThrowSystemError(Napi::Env env, int err, const std::string& what) {
+  Napi::Error error = Napi::Error::New(env, std::string("waitWritable: ") + what + ": " + uv_err_name(-err) +
+                                                " (" + uv_strerror(-err) + ")");
+  error.Set("code", Napi::String::New(env, uv_err_name(-err)));
+  error.Set("errno", Napi::Number::New(env, -err));
+  error.Set("syscall", Napi::String::New(env, "waitWritable"));
+  error.ThrowAsJavaScriptException();
 }
 
 void OnPoll(uv_poll_t* poll, int status, int events) {
@@ -120,9 +135,15 @@ void OnPoll(uv_poll_t* poll, int status, int events) {
     if (n < 0) {
       err = errno;
     } else if (ev.events & EPOLLERR) {
+      // The socket's own error (ECONNRESET...) if the number still names the
+      // socket this wait was started on; once Node closed it the number may
+      // belong to another connection, whose error must not be read (reading
+      // SO_ERROR clears it).
+      struct stat now;
       int so_error = 0;
       socklen_t len = sizeof(so_error);
-      if (getsockopt(ev.data.fd, SOL_SOCKET, SO_ERROR, &so_error, &len) == 0 && so_error != 0) {
+      if (fstat(w->fd, &now) == 0 && now.st_dev == w->fd_dev && now.st_ino == w->fd_ino &&
+          getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) == 0 && so_error != 0) {
         err = so_error;
       } else {
         err = EPIPE;
@@ -162,10 +183,14 @@ Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
     return Napi::Value();
   }
 #if defined(__linux__)
+  struct stat identity;
+  if (fstat(fd, &identity) < 0) {
+    ThrowSystemError(env, errno, "cannot watch fd " + std::to_string(fd));
+    return Napi::Value();
+  }
   int epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) {
-    Napi::Error::New(env, SystemError(env, errno).As<Napi::Object>().Get("message").ToString())
-        .ThrowAsJavaScriptException();
+    ThrowSystemError(env, errno, "cannot create an epoll instance");
     return Napi::Value();
   }
   struct epoll_event ev = {};
@@ -174,13 +199,8 @@ Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
     int err = errno;
     close(epfd);
-    Napi::Error error = Napi::Error::New(
-        env, std::string("waitWritable: cannot watch fd ") + std::to_string(fd) + ": " + uv_err_name(-err) +
-                 " (" + uv_strerror(-err) + ")");
-    error.Set("code", Napi::String::New(env, uv_err_name(-err)));
-    error.Set("errno", Napi::Number::New(env, -err));
-    error.Set("syscall", Napi::String::New(env, "waitWritable"));
-    error.ThrowAsJavaScriptException();
+    // EPERM: a regular file or directory, which epoll cannot watch.
+    ThrowSystemError(env, err, "cannot watch fd " + std::to_string(fd));
     return Napi::Value();
   }
   Instance* instance = env.GetInstanceData<Instance>();
@@ -189,11 +209,15 @@ Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
 
   Wait* w = new Wait();
   w->epfd = epfd;
+  w->fd = fd;
+  w->fd_dev = identity.st_dev;
+  w->fd_ino = identity.st_ino;
   w->env = env;
-  if (uv_poll_init(loop, &w->poll, epfd) != 0) {
+  int init = uv_poll_init(loop, &w->poll, epfd);
+  if (init != 0) {
     close(epfd);
     delete w;
-    Napi::Error::New(env, "waitWritable: uv_poll_init failed").ThrowAsJavaScriptException();
+    ThrowSystemError(env, -init, "uv_poll_init failed");
     return Napi::Value();
   }
   w->poll.data = w;

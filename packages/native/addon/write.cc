@@ -36,10 +36,16 @@ namespace {
 
 constexpr int kIovMax = IOV_MAX;
 
-// Runs `call` with SIGPIPE blocked in this thread; if it failed with EPIPE
-// and SIGPIPE was not pending before, takes the SIGPIPE it raised.
+// Runs `call` with SIGPIPE blocked in this thread, then takes the SIGPIPE the
+// call raised, if any, before unblocking. The kernel raises it thread-directed
+// (send_sig to current), so it stays pending here until taken. It is raised
+// not only when the call fails with EPIPE: a pipe whose reader goes away in
+// the middle of a write, or a sendfile that moved some chunks before the
+// peer closed, returns a short count and still raises SIGPIPE. So whenever
+// fewer than `wanted` bytes went out, a SIGPIPE that was not pending before is
+// taken (sigtimedwait with a zero timeout: one syscall, never blocks).
 template <typename Call>
-ssize_t WithoutSigpipe(Call call) {
+ssize_t WithoutSigpipe(size_t wanted, Call call) {
   sigset_t pipe_set, old_set, pending;
   sigemptyset(&pipe_set);
   sigaddset(&pipe_set, SIGPIPE);
@@ -51,7 +57,7 @@ ssize_t WithoutSigpipe(Call call) {
     n = call();
   } while (n < 0 && errno == EINTR);
   int saved = errno;
-  if (n < 0 && saved == EPIPE && !was_pending) {
+  if (!was_pending && (n < 0 ? saved == EPIPE : static_cast<size_t>(n) < wanted)) {
 #if defined(__linux__)
     struct timespec zero = {0, 0};
     while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
@@ -81,7 +87,9 @@ ssize_t WriteIov(int fd, struct iovec* iov, int count) {
   if (errno != ENOTSOCK) return -errno;
 #endif
   // Not a socket (a pipe, FIFO, tty or file), or no MSG_NOSIGNAL here.
-  ssize_t w = WithoutSigpipe([&] { return writev(fd, iov, count); });
+  size_t wanted = 0;
+  for (int i = 0; i < count; i++) wanted += iov[i].iov_len;
+  ssize_t w = WithoutSigpipe(wanted, [&] { return writev(fd, iov, count); });
   return w >= 0 ? w : -errno;
 }
 
@@ -132,6 +140,17 @@ bool ReadBuffer(napi_env env, napi_value value, struct iovec* iov, const char* n
 }
 
 // writev(fd, buffers): buffers is an array of ArrayBufferViews.
+//
+// Two passes. napi_get_element can run JS (a getter on the array or on
+// Array.prototype for a hole), and that JS could detach, transfer or shrink
+// the ArrayBuffer of an element already read: a pointer taken before it runs
+// would then point at freed memory, and writev would send whatever lies
+// there. So all elements are fetched first, and the data pointers are read
+// only after the last JS has run (reading them runs none).
+//
+// Only the first IOV_MAX elements are looked at: the rest are neither written
+// nor checked, so a caller resuming a very long list after each short write
+// does not pay for the whole list on every call.
 Napi::Value WritevArray(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   int fd;
@@ -144,33 +163,34 @@ Napi::Value WritevArray(const Napi::CallbackInfo& info) {
   uint32_t total;
   napi_get_array_length(env, list, &total);
   int take = total > static_cast<uint32_t>(kIovMax) ? kIovMax : static_cast<int>(total);
-  struct iovec stack_iov[16];
+  constexpr int kStack = 16;
+  napi_value stack_values[kStack];
+  struct iovec stack_iov[kStack];
+  std::vector<napi_value> heap_values;
   std::vector<struct iovec> heap_iov;
+  napi_value* values = stack_values;
   struct iovec* iov = stack_iov;
-  if (take > 16) {
+  if (take > kStack) {
+    heap_values.resize(take);
     heap_iov.resize(take);
+    values = heap_values.data();
     iov = heap_iov.data();
+  }
+  for (int i = 0; i < take; i++) {
+    if (napi_get_element(env, list, i, &values[i]) != napi_ok) return Napi::Value();
   }
   int count = 0;
   for (int i = 0; i < take; i++) {
-    napi_value element;
-    if (napi_get_element(env, list, i, &element) != napi_ok) return Napi::Value();
-    if (!ReadBuffer(env, element, &iov[count], "buffers", i)) return Napi::Value();
+    if (!ReadBuffer(env, values[i], &iov[count], "buffers", i)) return Napi::Value();
     if (iov[count].iov_len > 0) count++;
-  }
-  // Elements past IOV_MAX are still checked, so a bad element never passes
-  // silently because it happened to be late in the list.
-  for (uint32_t i = take; i < total; i++) {
-    napi_value element;
-    struct iovec ignored;
-    if (napi_get_element(env, list, i, &element) != napi_ok) return Napi::Value();
-    if (!ReadBuffer(env, element, &ignored, "buffers", i)) return Napi::Value();
   }
   return Napi::Number::New(env, static_cast<double>(WriteIov(fd, iov, count)));
 }
 
 // writevArgs(fd, b0, b1, ...): the same write with the buffers as separate
-// arguments, which N-API reads about three times faster than an array.
+// arguments, which N-API reads about three times faster than an array. No JS
+// runs while the arguments are read. As with writev, arguments past IOV_MAX
+// are ignored.
 Napi::Value WritevArgs(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   int fd;
@@ -185,10 +205,9 @@ Napi::Value WritevArgs(const Napi::CallbackInfo& info) {
     iov = heap_iov.data();
   }
   int count = 0;
-  for (size_t i = 0; i < given; i++) {
-    struct iovec slot;
-    if (!ReadBuffer(env, info[i + 1], &slot, "buffers", i)) return Napi::Value();
-    if (i < static_cast<size_t>(take) && slot.iov_len > 0) iov[count++] = slot;
+  for (int i = 0; i < take; i++) {
+    if (!ReadBuffer(env, info[i + 1], &iov[count], "buffers", i)) return Napi::Value();
+    if (iov[count].iov_len > 0) count++;
   }
   return Napi::Number::New(env, static_cast<double>(WriteIov(fd, iov, count)));
 }
@@ -219,7 +238,7 @@ Napi::Value Sendfile(const Napi::CallbackInfo& info) {
   if (length == 0) return Napi::Number::New(info.Env(), 0);
   off_t off = static_cast<off_t>(offset);
   size_t count = length > 0x7ffff000 ? 0x7ffff000 : static_cast<size_t>(length);
-  ssize_t n = WithoutSigpipe([&] { return sendfile(out_fd, in_fd, &off, count); });
+  ssize_t n = WithoutSigpipe(count, [&] { return sendfile(out_fd, in_fd, &off, count); });
   return Napi::Number::New(info.Env(), n >= 0 ? static_cast<double>(n) : -static_cast<double>(errno));
 #else
   Napi::Error error = Napi::Error::New(info.Env(), "sendfile is not available on this platform");
