@@ -1,0 +1,90 @@
+'use strict'
+const { parseArgs } = require('node:util')
+const { scenarios } = require('./scenarios')
+const { variants } = require('./variants')
+
+const QUICK = { rounds: 3, duration: 1 }
+const FULL = { rounds: 5, duration: 5 }
+
+const HELP = `Usage: pnpm bench [-- options]      (or: node bench/run.js [options])
+
+Benchmarks vectored against stock Fastify and peers, side by side.
+Default is the quick run (${QUICK.rounds} rounds x ${QUICK.duration} s per window, every scenario).
+
+Options:
+  --full                 ${FULL.rounds} rounds x ${FULL.duration} s windows (the method in docs/benchmark.md)
+  --scenario <names>     only these scenarios (comma separated, repeatable)
+                         ${scenarios.map((s) => s.name).join(', ')}
+  --variant <names>      only these variants (stock fastify is always checked for
+                         correctness and timed, as the baseline for ratios, unless
+                         --no-baseline) ${variants.map((v) => v.name).join(', ')}
+  --rounds <n>           interleaved rounds (default ${QUICK.rounds}, --full ${FULL.rounds})
+  --duration <s>         measured window in seconds (default ${QUICK.duration}, --full ${FULL.duration})
+  --warmup <s>           warm-up before each window (default 1)
+  --connections <n>      override every scenario's connection count
+  --loadgen <name>       autocannon (default) or wrk (when installed)
+  --install-peers        install bun (npm, into bench/.peers), nginx and wrk (apt-get) first
+  --no-baseline          do not add stock fastify when --variant leaves it out
+  --help                 this text
+
+Output: a table on stdout, progress on stderr, and bench/results/<date>.json
+(every raw sample, machine info) + <date>.html (chart), copied to latest.*.
+`
+
+function fail (msg) {
+  const err = new Error(msg)
+  err.usage = true
+  throw err
+}
+
+function list (values, known, what) {
+  const names = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean)
+  for (const n of names) if (!known.includes(n)) fail(`unknown ${what} "${n}"; known: ${known.join(', ')}`)
+  return names
+}
+
+function positive (v, what, integer) {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!(n > 0) || (integer && !Number.isInteger(n))) fail(`--${what} must be a positive ${integer ? 'integer' : 'number'}, got "${v}"`)
+  return n
+}
+
+function parseCli (argv) {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      full: { type: 'boolean', default: false },
+      scenario: { type: 'string', multiple: true, default: [] },
+      variant: { type: 'string', multiple: true, default: [] },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      loadgen: { type: 'string', default: 'autocannon' },
+      'install-peers': { type: 'boolean', default: false },
+      'no-baseline': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false }
+    }
+  })
+  const base = values.full ? FULL : QUICK
+  if (!['autocannon', 'wrk'].includes(values.loadgen)) fail(`--loadgen must be autocannon or wrk, got "${values.loadgen}"`)
+  const scenarioNames = list(values.scenario, scenarios.map((s) => s.name), 'scenario')
+  let variantNames = list(values.variant, variants.map((v) => v.name), 'variant')
+  if (variantNames.length && !values['no-baseline'] && !variantNames.includes('fastify')) variantNames = ['fastify', ...variantNames]
+  return {
+    help: values.help,
+    mode: values.full ? 'full' : 'quick',
+    scenarios: scenarioNames.length ? scenarios.filter((s) => scenarioNames.includes(s.name)) : scenarios,
+    variants: variantNames.length ? variants.filter((v) => variantNames.includes(v.name)) : variants,
+    rounds: positive(values.rounds, 'rounds', true) ?? base.rounds,
+    duration: positive(values.duration, 'duration', false) ?? base.duration,
+    warmup: positive(values.warmup, 'warmup', false) ?? 1,
+    connections: positive(values.connections, 'connections', true),
+    loadgen: values.loadgen,
+    installPeers: values['install-peers']
+  }
+}
+
+module.exports = { parseCli, HELP }

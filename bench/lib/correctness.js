@@ -1,0 +1,68 @@
+'use strict'
+// The correctness pass, before any timing: each variant's response to each
+// scenario, fetched over a raw socket, against the expected bytes and
+// against stock Fastify's response.
+const { fetchRaw } = require('./http-raw')
+
+// Headers a non-Fastify peer may add or omit (compared by name, any order).
+const PEER_MAY_DIFFER = new Set(['date', 'server', 'connection', 'keep-alive', 'last-modified', 'etag', 'accept-ranges', 'content-length', 'transfer-encoding'])
+
+const lower = (headers) => headers.map(([k, v]) => [k.toLowerCase(), v])
+const show = (headers) => headers.map(([k, v]) => `${k}: ${v}`).join(' | ')
+
+function firstDiff (a, b) {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i
+  return a.length === b.length ? -1 : n
+}
+
+// Problems with one response, [] when it is correct.
+function checkResponse (res, scenario, reference, strictHeaders) {
+  const problems = []
+  if (res.status !== 200) problems.push(`status ${res.status}, expected 200`)
+  const body = scenario.body()
+  if (!res.body.equals(body)) {
+    const at = firstDiff(res.body, body)
+    problems.push(`body differs at byte ${at} (got ${res.body.length} bytes, expected ${body.length})`)
+  }
+  const h = lower(res.headers)
+  const date = h.filter(([k]) => k === 'date')
+  if (date.length !== 1 || Number.isNaN(Date.parse(date[0][1]))) problems.push(`needs one valid Date header, got ${JSON.stringify(date.map(([, v]) => v))}`)
+  const type = h.find(([k]) => k === 'content-type')?.[1]
+  if (type !== scenario.type) problems.push(`content-type ${JSON.stringify(type)}, expected ${JSON.stringify(scenario.type)}`)
+  if (!reference) return problems
+
+  const ref = lower(reference.headers)
+  if (strictHeaders) {
+    // Same header lines in the same order; only the Date value may differ.
+    if (res.statusLine !== reference.statusLine) problems.push(`status line ${JSON.stringify(res.statusLine)}, stock Fastify sends ${JSON.stringify(reference.statusLine)}`)
+    const a = h.map(([k, v]) => k === 'date' ? 'date: *' : `${k}: ${v}`).join('\n')
+    const b = ref.map(([k, v]) => k === 'date' ? 'date: *' : `${k}: ${v}`).join('\n')
+    if (a !== b) problems.push(`headers differ from stock Fastify: got [${show(res.headers)}], stock [${show(reference.headers)}]`)
+  } else {
+    // Any order; same values for every header that matters.
+    const mine = new Map(h.filter(([k]) => !PEER_MAY_DIFFER.has(k)))
+    const theirs = new Map(ref.filter(([k]) => !PEER_MAY_DIFFER.has(k)))
+    for (const [k, v] of theirs) if (mine.get(k) !== v) problems.push(`header ${k}: ${JSON.stringify(mine.get(k))}, stock Fastify sends ${JSON.stringify(v)}`)
+    for (const [k, v] of mine) if (!theirs.has(k)) problems.push(`extra header ${k}: ${v}`)
+  }
+  return problems
+}
+
+// Fetches one scenario's response(s) from a running server and checks them.
+async function checkScenario (port, scenario, reference, strictHeaders) {
+  const count = scenario.pipelining
+  let responses
+  try {
+    responses = await fetchRaw(port, scenario.route, count)
+  } catch (err) {
+    return { ok: false, problems: [`fetch failed: ${err.message}`] }
+  }
+  const problems = []
+  responses.forEach((res, i) => {
+    for (const p of checkResponse(res, scenario, reference, strictHeaders)) problems.push(count > 1 ? `response ${i + 1}/${count}: ${p}` : p)
+  })
+  return { ok: problems.length === 0, problems: [...new Set(problems)].slice(0, 5), sample: responses[0] }
+}
+
+module.exports = { checkScenario, checkResponse }

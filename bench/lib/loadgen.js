@@ -1,0 +1,83 @@
+'use strict'
+// Load generators, pinned to the load core: autocannon (a long-lived child
+// process using it as a library) or wrk (one process per window).
+const path = require('node:path')
+const { spawn } = require('node:child_process')
+const { pinned, LOAD_CORE } = require('./pin')
+
+class AutocannonLoad {
+  constructor () { this.name = 'autocannon' }
+
+  async start () {
+    const [cmd, args] = pinned(LOAD_CORE, process.execPath, [path.join(__dirname, 'autocannon-worker.js')])
+    this.child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    await new Promise((resolve, reject) => {
+      this.child.once('message', (m) => m.type === 'ready' ? resolve() : reject(new Error('bad worker')))
+      this.child.once('exit', (code) => reject(new Error(`autocannon worker exited (${code})`)))
+    })
+  }
+
+  // { port, route, connections, pipelining, duration } -> figures of one window
+  run (options) {
+    return new Promise((resolve, reject) => {
+      this.child.once('message', (m) => m.error ? reject(new Error(m.error)) : resolve(m.result))
+      this.child.send({ type: 'load', options })
+    })
+  }
+
+  async close () {
+    if (!this.child || this.child.exitCode !== null) return
+    this.child.kill()
+    await new Promise((resolve) => this.child.once('exit', resolve))
+  }
+}
+
+function toMs (s) {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(s)
+  if (!m) return NaN
+  return Number(m[1]) * { us: 1e-3, ms: 1, s: 1e3, m: 6e4 }[m[2]]
+}
+
+function parseWrk (out) {
+  const num = (re) => { const m = re.exec(out); return m ? Number(m[1]) : 0 }
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
+  const p = (q) => { const m = new RegExp(`^\\s+${q}%\\s+(\\S+)`, 'm').exec(out); return m ? toMs(m[1]) : NaN }
+  const m = /(\d+) requests in ([\d.]+)(us|ms|s|m),/.exec(out)
+  if (!m) throw new Error(`cannot parse wrk output: ${out.slice(0, 300)}`)
+  return {
+    requests: Number(m[1]),
+    seconds: toMs(m[2] + m[3]) / 1000,
+    p50: p(50),
+    p99: p(99),
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+    errors: sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) : 0,
+    timeouts: sock ? Number(sock[4]) : 0
+  }
+}
+
+class WrkLoad {
+  constructor (wrkPath) { this.name = 'wrk'; this.path = wrkPath }
+  async start () {}
+  async close () {}
+
+  run (o) {
+    const args = ['-t1', `-c${o.connections}`, `-d${Math.max(1, Math.round(o.duration))}s`, '--latency', '--timeout', '10s']
+    if (o.pipelining > 1) args.push('-s', path.join(__dirname, 'wrk-pipeline.lua'))
+    args.push(`http://127.0.0.1:${o.port}${o.route}`)
+    if (o.pipelining > 1) args.push('--', String(o.pipelining))
+    const [cmd, a] = pinned(LOAD_CORE, this.path, args)
+    return new Promise((resolve, reject) => {
+      const child = spawn(cmd, a, { stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      child.stdout.on('data', (d) => { out += d })
+      child.stderr.on('data', (d) => { out += d })
+      child.once('error', reject)
+      child.once('close', (code) => {
+        if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out.slice(0, 300)}`))
+        try { resolve(parseWrk(out)) } catch (err) { reject(err) }
+      })
+    })
+  }
+}
+
+module.exports = { AutocannonLoad, WrkLoad, parseWrk }

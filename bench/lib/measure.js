@@ -1,0 +1,100 @@
+'use strict'
+// The two passes: correctness (raw socket, byte for byte) and timing
+// (interleaved rounds, warm-up, server CPU and peak RSS from /proc).
+const { startServer, freePort } = require('./server-process')
+const { checkScenario } = require('./correctness')
+const { cpuMicros, peakRss } = require('./proc')
+const progress = require('./progress')
+
+const key = (v, s) => `${v}\t${s}`
+
+// Start a variant's server, or say why it cannot run.
+async function launch (variant, ctx) {
+  const port = await freePort()
+  const prep = variant.prepare(ctx.peers, port, ctx)
+  if (!prep.ok) return { status: 'skipped', reason: prep.reason }
+  const spec = { ...prep.spec, env: { ...prep.spec.env, BENCH_FILE: ctx.file } }
+  const r = await startServer(spec, port)
+  const cleanup = () => prep.spec.cleanup?.()
+  if (r.status === 'unavailable') { cleanup(); return { status: 'skipped', reason: r.reason } }
+  if (r.status !== 'ready') { cleanup(); return { status: 'failed', reason: `server did not start: ${r.reason}` } }
+  return { ...r, stop: async () => { await r.stop(); cleanup() } }
+}
+
+// cells: Map key(variant, scenario) -> { variant, scenario, status, reason, ... }
+async function correctnessPass (ctx, cells) {
+  const references = new Map()
+  // stock Fastify first: its responses are the reference for the others
+  const order = [...ctx.allVariants.filter((v) => v.name === 'fastify'), ...ctx.variants.filter((v) => v.name !== 'fastify')]
+  for (const variant of order) {
+    progress.step(`correctness: starting ${variant.name}`, true)
+    const srv = await launch(variant, ctx)
+    for (const scenario of ctx.scenarios) {
+      const cell = cells.get(key(variant.name, scenario.name))
+      if (srv.status !== 'ready') {
+        if (cell) Object.assign(cell, { status: srv.status, reason: srv.reason })
+        continue
+      }
+      const why = variant.unsupported?.[scenario.name] ?? srv.missing.get(scenario.route)
+      if (why) { if (cell) Object.assign(cell, { status: 'skipped', reason: why }); continue }
+      progress.step(`correctness: ${variant.name} ${scenario.name}`)
+      const ref = variant.name === 'fastify' ? null : references.get(scenario.name)
+      const r = await checkScenario(srv.port, scenario, ref, variant.strictHeaders)
+      if (variant.name === 'fastify' && r.ok) references.set(scenario.name, r.sample)
+      if (cell) {
+        cell.correctness = { ok: r.ok, problems: r.problems, headers: r.sample?.headers }
+        if (!r.ok) Object.assign(cell, { status: 'failed', reason: `incorrect response: ${r.problems.join('; ')}` })
+      }
+      if (!r.ok) progress.log(`correctness FAILED: ${variant.name} ${scenario.name}: ${r.problems.join('; ')}`)
+    }
+    if (srv.status === 'ready') await srv.stop()
+  }
+}
+
+async function timingPass (ctx, cells, loadgen, onWindow) {
+  for (const scenario of ctx.scenarios) {
+    const runnable = ctx.variants.filter((v) => cells.get(key(v.name, scenario.name)).status === 'pending')
+    if (!runnable.length) continue
+    const servers = new Map()
+    for (const v of runnable) {
+      const srv = await launch(v, ctx)
+      const cell = cells.get(key(v.name, scenario.name))
+      if (srv.status === 'ready') servers.set(v.name, srv)
+      else Object.assign(cell, { status: srv.status, reason: srv.reason })
+    }
+    const connections = ctx.connections ?? scenario.connections
+    for (let round = 1; round <= ctx.rounds; round++) {
+      for (const v of runnable) {
+        const srv = servers.get(v.name)
+        const cell = cells.get(key(v.name, scenario.name))
+        if (!srv || cell.status !== 'pending') continue
+        onWindow(scenario, v, round)
+        const load = { port: srv.port, route: scenario.route, connections, pipelining: scenario.pipelining }
+        try {
+          const warm = await loadgen.run({ ...load, duration: ctx.warmup })
+          const cpu0 = cpuMicros(srv.pid)
+          const r = await loadgen.run({ ...load, duration: ctx.duration })
+          const cpu1 = cpuMicros(srv.pid)
+          cell.samples.push({
+            round,
+            ...r,
+            rps: r.requests / r.seconds,
+            cpuMicros: cpu1 - cpu0,
+            cpuPerRequest: r.requests ? (cpu1 - cpu0) / r.requests : NaN,
+            rssSoFar: peakRss(srv.pid),
+            warmup: { requests: warm.requests, non2xx: warm.non2xx, errors: warm.errors, timeouts: warm.timeouts }
+          })
+        } catch (err) {
+          Object.assign(cell, { status: 'failed', reason: `measurement failed: ${err.message}${srv.stderr() ? ` (server: ${srv.stderr().trim().split('\n').pop()})` : ''}` })
+        }
+      }
+    }
+    for (const [name, srv] of servers) {
+      const cell = cells.get(key(name, scenario.name))
+      try { cell.peakRss = peakRss(srv.pid) } catch {}
+      await srv.stop()
+    }
+  }
+}
+
+module.exports = { correctnessPass, timingPass, key }

@@ -1,0 +1,56 @@
+'use strict'
+// nginx as a reference peer: one process (`master_process off`), loopback
+// only, config and files in a temp dir written by the bench.
+const fs = require('node:fs')
+const path = require('node:path')
+const os = require('node:os')
+const p = require('../servers/payloads')
+
+function nginxSpec (nginxPath, port, filePath) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-bench-nginx-'))
+  fs.writeFileSync(path.join(dir, 'buffer-64k.bin'), p.buffer64k)
+  fs.writeFileSync(path.join(dir, 'vector.bin'), p.vectorConcat)
+  const conf = `# written by vectored bench/lib/nginx.js
+daemon off;
+master_process off;
+worker_processes 1;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  keepalive_requests 10000000;
+  keepalive_timeout 75s;
+  sendfile on;
+  tcp_nopush on;
+  etag off;
+  types { }
+  default_type application/octet-stream;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    location = ${p.routes.hello} {
+      default_type "${p.types.json}";
+      return 200 '${JSON.stringify(p.hello)}';
+    }
+    location = ${p.routes.buffer} { alias ${dir}/buffer-64k.bin; }
+    location = ${p.routes.vector} { alias ${dir}/vector.bin; }
+    location = ${p.routes.file} { alias ${filePath}; }
+  }
+}
+`
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf)
+  return {
+    cmd: nginxPath,
+    args: ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', path.join(dir, 'nginx.conf')],
+    readyBy: 'connect',
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+module.exports = { nginxSpec }

@@ -1,0 +1,35 @@
+'use strict'
+// Server CPU time and peak RSS from /proc (Linux).
+const fs = require('node:fs')
+const { execFileSync } = require('node:child_process')
+
+let ticks
+function clockTicks () {
+  if (ticks === undefined) {
+    try { ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100 } catch { ticks = 100 }
+  }
+  return ticks
+}
+
+// utime + stime of all the process's threads, in microseconds.
+function cpuMicros (pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // fields[0] is field 3 (state): utime is field 14, stime field 15
+  const utime = Number(fields[11])
+  const stime = Number(fields[12])
+  return (utime + stime) * 1e6 / clockTicks()
+}
+
+// Peak resident set size (VmHWM) in bytes.
+function peakRss (pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)
+  return m ? Number(m[1]) * 1024 : NaN
+}
+
+function procAvailable () {
+  try { cpuMicros(process.pid); return true } catch { return false }
+}
+
+module.exports = { clockTicks, cpuMicros, peakRss, procAvailable }

@@ -1,0 +1,54 @@
+'use strict'
+// From raw samples to the figures reported: medians, ranges, errors, and
+// ratios against stock Fastify measured in the same run.
+const { summary } = require('./stats')
+
+function summarizeCell (cell) {
+  const s = cell.samples
+  const errors = s.reduce((n, x) => n + x.non2xx + x.errors + x.timeouts + x.warmup.non2xx + x.warmup.errors + x.warmup.timeouts, 0)
+  const out = {
+    rps: summary(s.map((x) => x.rps)),
+    p50: summary(s.map((x) => x.p50)),
+    p99: summary(s.map((x) => x.p99)),
+    cpuPerRequest: summary(s.map((x) => x.cpuPerRequest)),
+    peakRss: cell.peakRss ?? NaN,
+    errors,
+    errorDetail: {
+      non2xx: s.reduce((n, x) => n + x.non2xx + x.warmup.non2xx, 0),
+      socket: s.reduce((n, x) => n + x.errors + x.warmup.errors, 0),
+      timeouts: s.reduce((n, x) => n + x.timeouts + x.warmup.timeouts, 0)
+    }
+  }
+  return out
+}
+
+function finalize (cells) {
+  for (const cell of cells.values()) {
+    if (cell.status !== 'pending') continue
+    cell.summary = summarizeCell(cell)
+    if (cell.summary.errors > 0) {
+      const d = cell.summary.errorDetail
+      cell.status = 'failed'
+      cell.reason = `errors during load: ${d.non2xx} non-2xx, ${d.socket} socket errors, ${d.timeouts} timeouts`
+    } else if (cell.samples.length === 0) {
+      cell.status = 'failed'
+      cell.reason = 'no samples'
+    } else cell.status = 'ok'
+  }
+  // ratios against stock fastify, scenario by scenario
+  for (const cell of cells.values()) {
+    if (cell.status !== 'ok') continue
+    const base = cells.get(`fastify\t${cell.scenario}`)
+    if (!base || base.status !== 'ok') { cell.ratio = null; continue }
+    cell.ratio = {
+      rps: cell.summary.rps.median / base.summary.rps.median,
+      rpsMin: cell.summary.rps.min / base.summary.rps.median,
+      rpsMax: cell.summary.rps.max / base.summary.rps.median,
+      cpuPerRequest: cell.summary.cpuPerRequest.median / base.summary.cpuPerRequest.median,
+      cpuMin: cell.summary.cpuPerRequest.min / base.summary.cpuPerRequest.median,
+      cpuMax: cell.summary.cpuPerRequest.max / base.summary.cpuPerRequest.median
+    }
+  }
+}
+
+module.exports = { finalize }

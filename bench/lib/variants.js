@@ -1,0 +1,44 @@
+'use strict'
+// The servers compared. `strictHeaders` variants (Fastify on Node) must send the same header
+// bytes as stock Fastify (modulo Date); the others may order headers
+// differently and add a few harmless ones (see correctness.js).
+const path = require('node:path')
+const { nginxSpec } = require('./nginx')
+
+const SERVERS = path.join(__dirname, '..', 'servers')
+const node = (file) => () => ({ ok: true, spec: { cmd: process.execPath, args: [path.join(SERVERS, file)] } })
+
+const variants = [
+  { name: 'fastify', strictHeaders: true, desc: 'Fastify 5 stock (baseline)', prepare: node('fastify.js') },
+  { name: 'node-http', strictHeaders: false, desc: 'hand-written node:http handler', prepare: node('node-http.js') },
+  { name: 'fastify-vectored', strictHeaders: true, desc: 'Fastify + await app.register(vectored)', prepare: node('fastify-vectored.js') },
+  // Slot: vectored's own transport, once it exists (servers/vectored-transport.js).
+  { name: 'vectored-transport', strictHeaders: false, desc: 'vectored transport (planned)', prepare: node('vectored-transport.js') },
+  {
+    name: 'fastify-bun',
+    strictHeaders: false, // Bun writes the head itself: a peer
+    desc: 'stock Fastify 5 running on Bun',
+    prepare: (peers) => peers.bun
+      ? { ok: true, spec: { cmd: peers.bun.path, args: [path.join(SERVERS, 'fastify.js')] } }
+      : { ok: false, reason: 'bun not installed (run with --install-peers)' }
+  },
+  {
+    name: 'bun-serve',
+    strictHeaders: false,
+    desc: 'Bun.serve',
+    prepare: (peers) => peers.bun
+      ? { ok: true, spec: { cmd: peers.bun.path, args: [path.join(SERVERS, 'bun-serve.js')] } }
+      : { ok: false, reason: 'bun not installed (run with --install-peers)' }
+  },
+  {
+    name: 'nginx',
+    strictHeaders: false,
+    desc: 'nginx, one process, return 200 / static files',
+    unsupported: { 'stream-256x16k': 'nginx has no streaming source to serve from (n/a)' },
+    prepare: (peers, port, ctx) => peers.nginx
+      ? { ok: true, spec: nginxSpec(peers.nginx.path, port, ctx.file) }
+      : { ok: false, reason: 'nginx not installed (run with --install-peers)' }
+  }
+]
+
+module.exports = { variants, byName: Object.fromEntries(variants.map((v) => [v.name, v])) }

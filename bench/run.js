@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+'use strict'
+// vectored bench: correctness pass, then interleaved timed rounds, then a
+// table, raw JSON and an HTML chart. Method and figures: docs/benchmark.md.
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { parseCli, HELP } = require('./lib/cli')
+const { variants: allVariants } = require('./lib/variants')
+const { detectPeers, installPeers } = require('./lib/peers')
+const { pinning } = require('./lib/pin')
+const { clockTicks, procAvailable } = require('./lib/proc')
+const { machineInfo } = require('./lib/machine')
+const { correctnessPass, timingPass, key } = require('./lib/measure')
+const { AutocannonLoad, WrkLoad } = require('./lib/loadgen')
+const { finalize } = require('./lib/summarize')
+const { table } = require('./lib/report')
+const { chartHtml } = require('./lib/chart')
+const { FILE_NAME, fileBytes } = require('./servers/payloads')
+const progress = require('./lib/progress')
+
+const RESULTS = path.join(__dirname, 'results')
+
+async function main () {
+  const argv = process.argv.slice(2).filter((a) => a !== '--') // pnpm passes a literal --
+  let cfg
+  try { cfg = parseCli(argv) } catch (err) {
+    process.stderr.write(`${err.message}\n\n${HELP}`)
+    process.exit(2)
+  }
+  if (cfg.help) { process.stdout.write(HELP); return }
+  if (!procAvailable()) throw new Error('/proc is not readable: the bench needs Linux to measure server CPU and RSS')
+
+  if (cfg.installPeers) for (const note of installPeers(progress.log)) progress.log(note)
+  const peers = detectPeers()
+  const pin = pinning()
+  progress.log(pin.note)
+
+  let loadgen
+  if (cfg.loadgen === 'wrk') {
+    if (!peers.wrk) throw new Error('--loadgen wrk: wrk is not installed (Debian package wrk; or run with --install-peers)')
+    loadgen = new WrkLoad(peers.wrk.path)
+  } else loadgen = new AutocannonLoad()
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-bench-'))
+  const file = path.join(tmp, FILE_NAME)
+  fs.writeFileSync(file, fileBytes())
+  const ctx = { ...cfg, allVariants, peers, file }
+
+  const cells = new Map()
+  for (const s of cfg.scenarios) {
+    for (const v of cfg.variants) cells.set(key(v.name, s.name), { scenario: s.name, variant: v.name, status: 'pending', reason: null, samples: [] })
+  }
+
+  const date = new Date().toISOString()
+  const t0 = Date.now()
+  try {
+    await correctnessPass(ctx, cells)
+    const pending = [...cells.values()].filter((c) => c.status === 'pending').length
+    const total = pending * cfg.rounds
+    let n = 0
+    progress.log(`timing ${pending} cells x ${cfg.rounds} rounds (about ${Math.ceil(total * (cfg.duration + cfg.warmup + 0.5))} s)`)
+    await loadgen.start()
+    await timingPass(ctx, cells, loadgen, (s, v, round) => {
+      n++
+      progress.step(`[${n}/${total}] ${s.name} round ${round}/${cfg.rounds}: ${v.name}`, v === cfg.variants.find((x) => cells.get(key(x.name, s.name)).status === 'pending'))
+    })
+  } finally {
+    await loadgen.close()
+    fs.rmSync(tmp, { recursive: true, force: true })
+    progress.done()
+  }
+  finalize(cells)
+
+  const result = {
+    date,
+    seconds: Math.round((Date.now() - t0) / 100) / 10,
+    machine: machineInfo({ peers, pinning: pin, clockTicks: clockTicks(), argv }),
+    config: { mode: cfg.mode, rounds: cfg.rounds, duration: cfg.duration, warmup: cfg.warmup, loadgen: loadgen.name, connectionsOverride: cfg.connections ?? null },
+    scenarios: cfg.scenarios.map((s) => ({ name: s.name, desc: s.desc, route: s.route, connections: cfg.connections ?? s.connections, pipelining: s.pipelining })),
+    variants: cfg.variants.map((v) => ({ name: v.name, desc: v.desc })),
+    cells: [...cells.values()]
+  }
+
+  process.stdout.write(table(result) + '\n')
+  fs.mkdirSync(RESULTS, { recursive: true })
+  const stamp = date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')
+  const json = JSON.stringify(result, (k, v) => (typeof v === 'number' && !Number.isFinite(v)) ? null : v, 2) + '\n'
+  const html = chartHtml(result)
+  for (const name of [stamp, 'latest']) {
+    fs.writeFileSync(path.join(RESULTS, `${name}.json`), json)
+    fs.writeFileSync(path.join(RESULTS, `${name}.html`), html)
+  }
+  process.stdout.write(`\n${result.seconds} s. Raw samples: bench/results/${stamp}.json, chart: bench/results/${stamp}.html (also latest.json, latest.html)\n`)
+  const failed = result.cells.filter((c) => c.status === 'failed')
+  if (failed.length) {
+    process.stdout.write(`FAILED: ${failed.map((c) => `${c.variant}/${c.scenario}`).join(', ')}\n`)
+    process.exitCode = 1
+  }
+}
+
+main().catch((err) => { progress.done(); console.error(err.stack || err.message); process.exit(1) })

@@ -1,0 +1,20 @@
+'use strict'
+// Shared by the Node servers: port from argv/env, file path from env.
+const { parseArgs } = require('node:util')
+const path = require('node:path')
+const os = require('node:os')
+const { FILE_NAME } = require('./payloads')
+
+function serverOptions () {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: process.env.PORT || '0' },
+      scenario: { type: 'string', default: process.env.BENCH_SCENARIO || 'all' }
+    },
+    strict: false
+  })
+  const file = process.env.BENCH_FILE || path.join(os.tmpdir(), FILE_NAME)
+  return { port: Number(values.port), scenario: values.scenario, file, host: '127.0.0.1' }
+}
+
+module.exports = { serverOptions }
