@@ -29,6 +29,7 @@ namespace vectored {
 namespace {
 
 class WaitHandle;
+struct Instance;
 
 struct Wait {
   uv_poll_t poll;
@@ -41,11 +42,19 @@ struct Wait {
   napi_ref handle_ref = nullptr;
   napi_async_context context = nullptr;
   WaitHandle* owner = nullptr;
+  Instance* instance = nullptr;
 };
 
-// Per-environment state: the pending waits, cancelled on environment teardown.
+// Per-environment state: the pending waits, and how many closed polls libuv
+// has yet to hand back. Their close callback (OnClosed) is code in this
+// library, which Node unloads when the environment of a worker thread goes
+// away; a close callback run after that jumps into unmapped memory. So the
+// environment's teardown is held, by an async cleanup hook, until every poll
+// this environment closed has come back.
 struct Instance {
   std::set<Wait*> pending;
+  size_t closing = 0;
+  napi_async_cleanup_hook_handle teardown = nullptr;
   Napi::FunctionReference handle_class;
 };
 
@@ -71,14 +80,21 @@ class WaitHandle : public Napi::ObjectWrap<WaitHandle> {
   }
 };
 
-void OnClosed(uv_handle_t* handle) { delete static_cast<Wait*>(handle->data); }
+void OnClosed(uv_handle_t* handle) {
+  Wait* w = static_cast<Wait*>(handle->data);
+  Instance* instance = w->instance;
+  delete w;
+  if (--instance->closing == 0 && instance->teardown != nullptr) {
+    napi_remove_async_cleanup_hook(instance->teardown);
+    instance->teardown = nullptr;
+  }
+}
 
 // Ends a wait without calling back: detaches it from its handle, releases
 // the JS references, and closes the poll and the private epoll fd.
 void Finish(Wait* w) {
-  Instance* instance = nullptr;
-  napi_get_instance_data(w->env, reinterpret_cast<void**>(&instance));
-  if (instance != nullptr) instance->pending.erase(w);
+  w->instance->pending.erase(w);
+  w->instance->closing++;
   if (w->owner != nullptr) {
     w->owner->wait = nullptr;
     w->owner = nullptr;
@@ -209,6 +225,7 @@ Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
 
   Wait* w = new Wait();
   w->epfd = epfd;
+  w->instance = instance;
   w->fd = fd;
   w->fd_dev = identity.st_dev;
   w->fd_ino = identity.st_ino;
@@ -239,9 +256,16 @@ Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
 #endif
 }
 
-void Cleanup(void* arg) {
+// Environment teardown: ends the pending waits without calling back, and
+// lets the teardown go on once libuv has run every close callback.
+void Teardown(napi_async_cleanup_hook_handle handle, void* arg) {
   Instance* instance = static_cast<Instance*>(arg);
   while (!instance->pending.empty()) Finish(*instance->pending.begin());
+  if (instance->closing == 0) {
+    napi_remove_async_cleanup_hook(handle);
+  } else {
+    instance->teardown = handle;
+  }
 }
 
 }  // namespace
@@ -250,7 +274,7 @@ void InitWaitWritable(Napi::Env env, Napi::Object exports) {
   Instance* instance = new Instance();
   instance->handle_class = Napi::Persistent(WaitHandle::Define(env));
   env.SetInstanceData<Instance>(instance);
-  napi_add_env_cleanup_hook(env, Cleanup, instance);
+  napi_add_async_cleanup_hook(env, Teardown, instance, nullptr);
   exports.Set("waitWritable", Napi::Function::New(env, WaitWritable, "waitWritable"));
 #if defined(__linux__)
   exports.Set("hasWaitWritable", Napi::Boolean::New(env, true));
