@@ -67,7 +67,8 @@ function unavailable(): never {
  * One vectored write of `buffers` on `fd`. Returns the bytes written (fewer
  * than the total on a short write) or a negative errno when none were
  * (-EAGAIN: the socket is full). Never raises SIGPIPE; EINTR is retried.
- * Empty buffers are skipped; only the first `iovMax` buffers are written.
+ * Empty and detached buffers are skipped; only the first `iovMax` elements
+ * are written, and only those are checked (the rest are not looked at).
  */
 export const writev: (fd: number, buffers: readonly Bytes[]) => number = binding
   ? binding.writev
@@ -93,7 +94,9 @@ export const sendfile: (socketFd: number, fileFd: number, offset: number, length
  * Calls back once: `null` when `fd` is writable, an Error (with `code`, e.g.
  * ECONNRESET) when the connection failed while waiting. Never touches the
  * watcher libuv has on the fd. Cancel the returned handle when the socket
- * closes: a wait on a closed fd never fires.
+ * closes: a wait on a closed fd never fires, and a pending wait keeps the
+ * event loop alive. Throws an Error with `code` (EPERM, EBADF) for an fd
+ * epoll cannot watch.
  */
 export const waitWritable: (fd: number, callback: (err: Error | null) => void) => WaitHandle = binding
   ? binding.waitWritable
