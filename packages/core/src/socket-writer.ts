@@ -1,0 +1,445 @@
+import { EventEmitter } from 'node:events'
+import type { Socket } from 'node:net'
+import { constants } from 'node:os'
+import type { WaitHandle } from '@vectored/native'
+import { backend as fdBackend, backendReason, type Backend } from './backends'
+import { advance } from './response-vector'
+import { countStreamWrite, stats } from './stats'
+
+/** Runs once: when the last byte is in the kernel, or with the error that stopped the write. */
+export type WriteCallback = (err: Error | null) => void
+
+/** How a writer reaches the socket. */
+export type WriterMode = 'native' | 'portable' | 'stock'
+
+export interface WriterOptions {
+  /** Pending bytes at which write() returns false and needDrain turns true. Default 64 KiB. */
+  highWaterMark?: number
+  /** Force a mode (tests, or to opt out); default: the best the socket allows. */
+  mode?: WriterMode
+}
+
+interface FileRegion {
+  fd: number
+  offset: number
+  remaining: number
+}
+
+/** One write(): its pieces from `start` on are unwritten; `bytes` counts them. */
+interface Entry {
+  pieces: Uint8Array[]
+  start: number
+  bytes: number
+  file: FileRegion | null
+  done: WriteCallback | undefined
+}
+
+/** The parts of Node's stream handle the writer reads (TCPWrap, PipeWrap). */
+interface StreamHandle {
+  fd?: number
+  writeQueueSize?: number
+}
+
+type NodeSocket = Socket & {
+  _handle: StreamHandle | null
+  _unrefTimer?: () => void
+  encrypted?: boolean
+  [kWriter]?: SocketWriter
+}
+
+const kWriter = Symbol('vectored.SocketWriter')
+const EAGAIN = -constants.errno.EAGAIN
+const EMPTY = new Uint8Array(0)
+// Stands in for a wait while an empty socket.write marks the end of Node's queue.
+const BARRIER: WaitHandle = { cancel() {}, pending: true }
+
+function errnoError(negErrno: number, syscall: string): NodeJS.ErrnoException {
+  const code = errnoName(-negErrno)
+  const err = new Error(`${syscall} failed: ${code}`) as NodeJS.ErrnoException
+  err.code = code
+  err.errno = negErrno
+  err.syscall = syscall
+  return err
+}
+
+function errnoName(errno: number): string {
+  const names = constants.errno as Record<string, number>
+  for (const name in names) if (names[name] === errno) return name
+  return `errno ${errno}`
+}
+
+function closedError(): NodeJS.ErrnoException {
+  const err = new Error('the socket closed before the response was written') as NodeJS.ErrnoException
+  err.code = 'ERR_STREAM_DESTROYED'
+  return err
+}
+
+/** Which mode a socket allows, and why (the reason is empty for the best one). */
+export function chooseMode(socket: Socket): { mode: WriterMode; reason: string } {
+  const s = socket as NodeSocket
+  if (s.encrypted === true) return { mode: 'stock', reason: 'TLS: the fd carries ciphertext' }
+  const handle = s._handle
+  if (handle == null) return { mode: 'stock', reason: 'the socket has no handle' }
+  const kind = (handle as { constructor?: { name?: string } }).constructor?.name
+  if (kind !== 'TCP' && kind !== 'Pipe') return { mode: 'stock', reason: `the handle is ${kind}, not plain TCP or a pipe` }
+  if (typeof handle.fd !== 'number' || handle.fd < 0) return { mode: 'stock', reason: 'the handle has no fd here' }
+  return { mode: fdBackend.name, reason: backendReason }
+}
+
+/**
+ * The per-connection writer: queues vectors in call order, writes them on the
+ * socket's fd with one writev per batch, resumes at the exact byte after a
+ * short write, waits for writability on EAGAIN, and applies backpressure.
+ * Anything it cannot write directly (Node has bytes queued, TLS, no fd) goes
+ * through socket.write in the same order.
+ */
+export class SocketWriter extends EventEmitter {
+  /** The writer of `socket`, made on first use. */
+  static of(socket: Socket, options?: WriterOptions): SocketWriter {
+    const s = socket as NodeSocket
+    return s[kWriter] ?? (s[kWriter] = new SocketWriter(socket, options))
+  }
+
+  readonly socket: Socket
+  readonly mode: WriterMode
+  /** Why the mode is not native; empty when it is. */
+  readonly reason: string
+  highWaterMark: number
+
+  private readonly backend: Backend
+  private queue: Entry[] = []
+  private pending = 0
+  private scheduled = false
+  private wait: WaitHandle | null = null
+  private error: Error | null = null
+  private wantDrain = false
+  private socketDrainHooked = false
+  private readonly onSocketDrain = () => {
+    this.socketDrainHooked = false
+    this.checkDrain()
+  }
+  private readonly flushNow = () => this.flush()
+  private readonly onWritable = (err: Error | null) => {
+    this.wait = null
+    if (err !== null) this.fail(err)
+    else this.flush()
+  }
+
+  private constructor(socket: Socket, options?: WriterOptions) {
+    super()
+    this.socket = socket
+    this.highWaterMark = options?.highWaterMark ?? 64 * 1024
+    const chosen = chooseMode(socket)
+    const forced = options?.mode ?? (process.env.VECTORED_MODE as WriterMode | undefined)
+    if (forced === 'stock' || (forced === 'portable' && chosen.mode !== 'stock')) {
+      this.mode = forced
+      this.reason = `mode ${forced} requested`
+    } else {
+      this.mode = chosen.mode
+      this.reason = chosen.reason
+    }
+    this.backend = this.mode === 'portable' ? require('./backends/portable').portableBackend : fdBackend
+    socket.once('close', () => this.fail(closedError()))
+  }
+
+  /** Bytes handed to write()/sendFile() and not yet in the kernel or Node's queue. */
+  get pendingBytes(): number {
+    return this.pending
+  }
+
+  /** True when the caller should wait for 'drain' before writing more. */
+  get needDrain(): boolean {
+    return this.pending >= this.highWaterMark || this.socket.writableNeedDrain
+  }
+
+  /** False once the socket closed or a write failed. */
+  get writable(): boolean {
+    return this.error === null && !this.socket.destroyed && !this.socket.writableEnded
+  }
+
+  /** Whether sendFile() works on this writer. */
+  get canSendFile(): boolean {
+    return this.mode === 'native' && this.backend.sendfile !== null
+  }
+
+  /**
+   * Queues `pieces` (taking ownership of the array: the cursor advances in it)
+   * and writes them in this tick's batch. Returns false when the caller should
+   * wait for 'drain'.
+   */
+  write(pieces: Uint8Array[], done?: WriteCallback): boolean {
+    let bytes = 0
+    for (let i = 0; i < pieces.length; i++) bytes += pieces[i]!.byteLength
+    return this.enqueue({ pieces, start: 0, bytes, file: null, done })
+  }
+
+  /**
+   * Queues `head` (any pieces) followed by `length` bytes of the file `fd`
+   * from `offset`, sent with sendfile. Only when canSendFile; the caller
+   * keeps `fd` open until `done`.
+   */
+  sendFile(head: Uint8Array[], fd: number, offset: number, length: number, done?: WriteCallback): boolean {
+    if (!this.canSendFile) throw new Error(`sendFile needs the native mode with sendfile; this writer is ${this.mode}`)
+    let bytes = 0
+    for (let i = 0; i < head.length; i++) bytes += head[i]!.byteLength
+    return this.enqueue({ pieces: head, start: 0, bytes, file: { fd, offset, remaining: length }, done })
+  }
+
+  private enqueue(entry: Entry): boolean {
+    if (this.error !== null) {
+      if (entry.done) process.nextTick(entry.done, this.error)
+      return false
+    }
+    this.queue.push(entry)
+    this.pending += entry.bytes + (entry.file?.remaining ?? 0)
+    if (!this.scheduled && this.wait === null) {
+      this.scheduled = true
+      process.nextTick(this.flushNow)
+    }
+    if (this.needDrain) {
+      this.wantDrain = true
+      return false
+    }
+    return true
+  }
+
+  /** Emits 'drain' once a caller was told to wait and both queues are below their marks. */
+  private checkDrain(): void {
+    if (!this.wantDrain || this.error !== null || this.pending >= this.highWaterMark) return
+    if (this.socket.writableNeedDrain) {
+      if (!this.socketDrainHooked) {
+        this.socketDrainHooked = true
+        this.socket.once('drain', this.onSocketDrain)
+      }
+      return
+    }
+    this.wantDrain = false
+    this.emit('drain')
+  }
+
+  /** Writes what the queue holds until it is empty, the socket is full, or an error. */
+  private flush(): void {
+    this.scheduled = false
+    const finished: Entry[] = []
+    const socket = this.socket as NodeSocket
+    const queue = this.queue
+    while (queue.length > 0 && this.wait === null && this.error === null) {
+      const handle = socket._handle
+      if (socket.destroyed || socket.writableEnded || (handle == null && this.mode !== 'stock')) {
+        this.fail(closedError())
+        break
+      }
+      if (
+        this.mode === 'stock' ||
+        socket.writableLength !== 0 ||
+        handle!.writeQueueSize !== 0 ||
+        socket.writableCorked !== 0
+      ) {
+        if (!this.handToSocket()) break
+        continue
+      }
+      const fd = handle!.fd!
+      const first = queue[0]!
+      if (first.bytes === 0 && first.file !== null) {
+        if (!this.sendFileStep(fd, first, finished)) break
+        continue
+      }
+      if (!this.writevStep(fd, finished)) break
+    }
+    if (finished.length > 0) {
+      if (!this.error) (socket as NodeSocket)._unrefTimer?.()
+      this.complete(finished, null)
+    }
+    this.checkDrain()
+  }
+
+  /** One writev of the batch at the front of the queue. Returns false to stop flushing. */
+  private writevStep(fd: number, finished: Entry[]): boolean {
+    const queue = this.queue
+    const iovMax = this.backend.iovMax
+    const first = queue[0]!
+    let pieces = first.pieces
+    let start = first.start
+    let count = pieces.length - start
+    let batchBytes = first.bytes
+    let entries = 1
+    if (queue.length > 1 && first.file === null && count < iovMax) {
+      // Several vectors queued in one tick (pipelined responses): one writev.
+      pieces = pieces.slice(start)
+      start = 0
+      for (; entries < queue.length && pieces.length < iovMax; entries++) {
+        const next = queue[entries]!
+        for (let i = next.start; i < next.pieces.length && pieces.length < iovMax; i++) pieces.push(next.pieces[i]!)
+        batchBytes += next.bytes
+        if (next.file !== null) {
+          entries++
+          break
+        }
+      }
+      count = pieces.length
+      if (count === iovMax) batchBytes = -1 // some entry was cut; the sum no longer describes the batch
+    } else if (count > iovMax) {
+      count = iovMax
+      batchBytes = -1
+    }
+    const n = count === 0 ? 0 : this.backend.writev(fd, pieces, start, count)
+    if (n < 0) {
+      if (n === EAGAIN) return this.waitWritable(fd, finished)
+      this.fail(errnoError(n, 'writev'))
+      return false
+    }
+    if (n > 0) {
+      stats.directWrites++
+      stats.bytes += n
+    }
+    this.consume(n, finished)
+    if (batchBytes === -1) {
+      // Cut at IOV_MAX: a full write means go on; a short one means full.
+      let offered = 0
+      for (let i = start; i < start + count; i++) offered += pieces[i]!.byteLength
+      batchBytes = offered
+    }
+    if (n < batchBytes) {
+      stats.shortWrites++
+      return this.waitWritable(fd, finished)
+    }
+    return true
+  }
+
+  /** Moves the cursor n bytes over the queue's vector parts, front first. */
+  private consume(n: number, finished: Entry[]): void {
+    const queue = this.queue
+    this.pending -= n
+    let done = 0
+    while (done < queue.length) {
+      const entry = queue[done]!
+      if (entry.bytes > n) {
+        entry.start = advance(entry.pieces, entry.start, n)
+        entry.bytes -= n
+        break
+      }
+      n -= entry.bytes
+      entry.bytes = 0
+      entry.start = entry.pieces.length
+      if (entry.file !== null && entry.file.remaining > 0) break
+      done++
+    }
+    if (done > 0) {
+      if (done > 1) stats.batchedResponses += done - 1
+      for (let i = 0; i < done; i++) finished.push(queue[i]!)
+      queue.splice(0, done)
+    }
+  }
+
+  private sendFileStep(fd: number, entry: Entry, finished: Entry[]): boolean {
+    const file = entry.file!
+    const n = this.backend.sendfile!(fd, file.fd, file.offset, file.remaining)
+    if (n > 0) {
+      stats.sendfileBytes += n
+      file.offset += n
+      file.remaining -= n
+      this.pending -= n
+      if (file.remaining === 0) finished.push(this.queue.shift()!)
+      return true
+    }
+    if (n === EAGAIN) return this.waitWritable(fd, finished)
+    const err =
+      n === 0
+        ? Object.assign(new Error(`the file ended ${file.remaining} bytes before the length given to sendFile`), {
+            code: 'ERR_VECTORED_FILE_TRUNCATED',
+          })
+        : errnoError(n, 'sendfile')
+    this.fail(err)
+    return false
+  }
+
+  /** Socket full: wait for writability, or hand the rest to socket.write when this backend cannot wait. */
+  private waitWritable(fd: number, finished: Entry[]): boolean {
+    stats.eagainWaits++
+    if (this.backend.waitWritable === null) return this.handToSocket()
+    try {
+      this.wait = this.backend.waitWritable(fd, this.onWritable)
+    } catch (err) {
+      this.fail(err as Error)
+    }
+    return false
+  }
+
+  /**
+   * Hands the front entry to socket.write: for the stock mode, and whenever
+   * Node has bytes of its own queued (order holds: they go in behind them).
+   */
+  private handToSocket(): boolean {
+    const socket = this.socket
+    const entry = this.queue[0]!
+    if (entry.file !== null) {
+      // sendfile must wait until Node's own queue is out: an empty write's
+      // callback runs when everything before it is flushed.
+      if (entry.bytes === 0) {
+        this.wait = BARRIER
+        socket.write(EMPTY, (err) => {
+          this.wait = null
+          if (err) this.fail(err)
+          else this.flush()
+        })
+        return false
+      }
+    }
+    countStreamWrite(this.mode === 'stock' ? this.reason || 'stock' : 'node has bytes queued')
+    this.queue.shift()
+    const done = entry.done
+    // Node calls a write's callback with null when the socket was destroyed
+    // before the bytes went out: that is a failure here.
+    const after = done && ((err?: Error | null) => done(err ?? (socket.destroyed ? closedError() : null)))
+    const last = entry.file !== null ? -1 : entry.pieces.length - 1
+    socket.cork()
+    for (let i = entry.start; i < entry.pieces.length; i++) {
+      const piece = entry.pieces[i]!
+      if (i === last) socket.write(piece, after)
+      else if (piece.byteLength > 0) socket.write(piece)
+    }
+    if (last < entry.start && entry.file === null) socket.write(EMPTY, after)
+    socket.uncork()
+    this.pending -= entry.bytes
+    if (entry.file !== null) {
+      // The head went to Node's queue; the file follows once it is out.
+      entry.pieces = []
+      entry.start = 0
+      entry.bytes = 0
+      this.queue.unshift(entry)
+    }
+    return true
+  }
+
+  /** Runs the callbacks of finished entries, each once, all of them even if one throws. */
+  private complete(entries: Entry[], err: Error | null): void {
+    let thrown: unknown = null
+    for (const entry of entries) {
+      const done = entry.done
+      if (done === undefined) continue
+      try {
+        done(err)
+      } catch (e) {
+        thrown ??= e
+      }
+    }
+    if (thrown !== null) throw thrown
+  }
+
+  /** Stops the writer for good: every pending callback gets `err`, the socket is destroyed once. */
+  private fail(err: Error): void {
+    if (this.error !== null) return
+    this.error = err
+    if (this.wait !== null) {
+      // Cancel only: the wait never touches the socket fd, so this is safe after close.
+      this.wait.cancel()
+      this.wait = null
+    }
+    const entries = this.queue
+    this.queue = []
+    this.pending = 0
+    // No error argument: a socket without an 'error' listener must not throw.
+    if (!this.socket.destroyed) this.socket.destroy()
+    if (entries.length > 0) process.nextTick(() => this.complete(entries, err))
+  }
+}
