@@ -6,7 +6,7 @@
  * matchHeader (lib/_http_outgoing.js). See docs/head.md.
  */
 import { STATUS_CODES, type ServerResponse } from 'node:http'
-import { utcDate } from './http-date'
+import { dateLine } from './http-date'
 import {
   hasInvalidHeaderChar,
   invalidArgValueError,
@@ -90,6 +90,52 @@ for (const code of Object.keys(STATUS_CODES)) {
 
 const NO_OPTIONS: HeadOptions = {}
 
+// Servers use one timeout and limit: remember the last Keep-Alive lines built.
+let lastTimeout = 5000
+let lastMax: number = 0
+let lastKeepAlive = 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n'
+
+function keepAliveLines (keepAliveTimeout: number, maxRequests: number): string {
+  if (keepAliveTimeout !== lastTimeout || maxRequests !== lastMax) {
+    const max = ~~maxRequests > 0 ? `, max=${maxRequests}` : ''
+    lastKeepAlive = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveTimeout / 1000)}${max}\r\n`
+    lastTimeout = keepAliveTimeout
+    lastMax = maxRequests
+  }
+  return lastKeepAlive
+}
+
+/** What Node reacts to in a header name, by lower-cased name (matchHeader, isCookieField, isContentDispositionField). */
+const enum Kind { Plain, Connection, TransferEncoding, ContentLength, Date, Trailer, KeepAlive, Cookie, ContentDisposition }
+
+const KINDS = new Map<string, Kind>([
+  ['connection', Kind.Connection],
+  ['transfer-encoding', Kind.TransferEncoding],
+  ['content-length', Kind.ContentLength],
+  ['date', Kind.Date],
+  ['trailer', Kind.Trailer],
+  ['keep-alive', Kind.KeepAlive],
+  ['cookie', Kind.Cookie],
+  ['content-disposition', Kind.ContentDisposition]
+])
+
+// Validated names and their kind; applications use few names, so a Map hit replaces a scan and a toLowerCase.
+const nameKinds = new Map<string, Kind>()
+const NAME_CACHE_LIMIT = 2048
+
+function nameKind (key: unknown): Kind {
+  if (typeof key === 'string') {
+    const known = nameKinds.get(key)
+    if (known !== undefined) return known
+  }
+  validateHeaderName(key)
+  const kind = KINDS.get(key.toLowerCase()) ?? Kind.Plain
+  // Bounded: a client cannot grow it, but an application echoing names could.
+  if (nameKinds.size >= NAME_CACHE_LIMIT) nameKinds.clear()
+  nameKinds.set(key, kind)
+  return kind
+}
+
 /** Mutable per-call state, the fields of _storeHeader's `state` and of the response it touches. */
 interface State {
   header: string
@@ -162,14 +208,14 @@ export function serializeHead (statusCode: number, headers?: OutgoingHeaders | n
       }
     } else {
       const record = headers as Readonly<Record<string, unknown>>
-      for (const key in record) {
-        if (Object.hasOwn(record, key)) processHeader(st, key, record[key])
-      }
+      // Own enumerable keys in for-in order, which is what Node iterates.
+      const keys = Object.keys(record)
+      for (let i = 0; i < keys.length; i++) processHeader(st, keys[i], record[keys[i]!])
     }
   }
 
   let header = st.header
-  if ((o.sendDate ?? true) && !st.date) header += 'Date: ' + utcDate() + '\r\n'
+  if ((o.sendDate ?? true) && !st.date) header += dateLine()
 
   // Node suppresses the zero chunk of a chunked 204/304 and closes instead.
   if (st.chunkedEncoding && (code === 204 || code === 304)) {
@@ -185,13 +231,10 @@ export function serializeHead (statusCode: number, headers?: OutgoingHeaders | n
     if (shouldSendKeepAlive && o.maxRequestsOnConnectionReached === true) {
       header += 'Connection: close\r\n'
     } else if (shouldSendKeepAlive) {
-      header += 'Connection: keep-alive\r\n'
       const keepAliveTimeout = o.keepAliveTimeout ?? 5000
-      if (keepAliveTimeout && st.defaultKeepAlive) {
-        const maxRequests = o.maxRequestsPerSocket ?? 0
-        const max = ~~maxRequests > 0 ? `, max=${maxRequests}` : ''
-        header += `Keep-Alive: timeout=${Math.floor(keepAliveTimeout / 1000)}${max}\r\n`
-      }
+      header += keepAliveTimeout && st.defaultKeepAlive
+        ? keepAliveLines(keepAliveTimeout, o.maxRequestsPerSocket ?? 0)
+        : 'Connection: keep-alive\r\n'
     } else {
       st.last = true
       header += 'Connection: close\r\n'
@@ -231,57 +274,54 @@ export function serializeHead (statusCode: number, headers?: OutgoingHeaders | n
 }
 
 function processHeader (st: State, key: unknown, value: unknown): void {
-  validateHeaderName(key)
+  const kind = nameKind(key)
+  const name = key as string
   // Node re-encodes Content-Disposition as latin1 bytes read back as utf8 (nodejs/node#46528).
-  if (key.length === 19 && st.contentLength && key.toLowerCase() === 'content-disposition') {
+  if (kind === Kind.ContentDisposition && st.contentLength) {
     value = Array.isArray(value)
       ? value.map(v => Buffer.from(v as string, 'latin1').toString())
       : Buffer.from(value as string, 'latin1').toString()
   }
   if (Array.isArray(value)) {
     const unique = st.unique
-    if ((value.length < 2 || !isCookieField(key)) && (unique === null || !unique.has(key.toLowerCase()))) {
-      for (let i = 0; i < value.length; i++) storeHeader(st, key, value[i])
+    if ((value.length < 2 || kind !== Kind.Cookie) && (unique === null || !unique.has(name.toLowerCase()))) {
+      for (let i = 0; i < value.length; i++) storeHeader(st, name, kind, value[i])
       return
     }
     value = value.join('; ')
   }
-  storeHeader(st, key, value)
+  storeHeader(st, name, kind, value)
 }
 
-function isCookieField (s: string): boolean {
-  return s.length === 6 && s.toLowerCase() === 'cookie'
-}
-
-function storeHeader (st: State, key: string, value: unknown): void {
+function storeHeader (st: State, key: string, kind: Kind, value: unknown): void {
   validateHeaderValue(key, value)
   st.header += key + ': ' + (value as string) + '\r\n'
-  // Only names of length 4 to 17 can be one Node reacts to.
-  if (key.length < 4 || key.length > 17) return
-  switch (key.toLowerCase()) {
-    case 'connection':
+  switch (kind) {
+    case Kind.Plain:
+      break
+    case Kind.Connection:
       st.connection = true
       st.removedConnection = false
       if (RE_CONN_CLOSE.test(value as string)) st.last = true
       else st.shouldKeepAlive = true
       break
-    case 'transfer-encoding':
+    case Kind.TransferEncoding:
       st.te = true
       st.removedTE = false
       if (RE_TE_CHUNKED.test(value as string)) st.chunkedEncoding = true
       break
-    case 'content-length':
+    case Kind.ContentLength:
       st.contLen = true
       st.contentLength = +(value as string)
       st.removedContLen = false
       break
-    case 'date':
+    case Kind.Date:
       st.date = true
       break
-    case 'trailer':
+    case Kind.Trailer:
       st.trailer = true
       break
-    case 'keep-alive':
+    case Kind.KeepAlive:
       st.defaultKeepAlive = false
       break
   }

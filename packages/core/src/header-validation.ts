@@ -2,7 +2,7 @@
  * Header name and value checks identical to Node 20's validateHeaderName /
  * validateHeaderValue (lib/_http_outgoing.js) over checkIsHttpToken /
  * checkInvalidHeaderChar (lib/_http_common.js), with Node's error codes and
- * messages. Table lookups instead of Node's regexes: same answers, no regex.
+ * messages.
  */
 import { inspect } from 'node:util'
 
@@ -24,31 +24,20 @@ function nodeError<E extends Error> (Ctor: new (message: string) => E, code: str
   return err
 }
 
-/** tchar of RFC 9110 5.6.2, the set of Node's tokenRegExp /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/. */
-const TOKEN_CHAR = new Uint8Array(128)
-for (const c of "!#$%&'*+-.^_`|~") TOKEN_CHAR[c.charCodeAt(0)] = 1
-for (let c = 0x30; c <= 0x39; c++) TOKEN_CHAR[c] = 1
-for (let c = 0x41; c <= 0x5a; c++) TOKEN_CHAR[c] = 1
-for (let c = 0x61; c <= 0x7a; c++) TOKEN_CHAR[c] = 1
+/** Node's tokenRegExp: tchar of RFC 9110 5.6.2. (Irregexp beats a charCodeAt loop here, measured.) */
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/
+
+/** Node's headerCharRegex: anything outside \t, 0x20-0x7e, 0x80-0xff. */
+const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/
 
 /** Node's checkIsHttpToken: a non-empty string of tchar. */
 export function isHttpToken (name: string): boolean {
-  const len = name.length
-  if (len === 0) return false
-  for (let i = 0; i < len; i++) {
-    const c = name.charCodeAt(i)
-    if (c > 127 || TOKEN_CHAR[c] === 0) return false
-  }
-  return true
+  return TOKEN.test(name)
 }
 
-/** Node's checkInvalidHeaderChar: anything outside \t, 0x20-0x7e, 0x80-0xff. */
+/** Node's checkInvalidHeaderChar. */
 export function hasInvalidHeaderChar (value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if (c < 0x20 ? c !== 0x09 : (c === 0x7f || c > 0xff)) return true
-  }
-  return false
+  return INVALID_HEADER_CHAR.test(value)
 }
 
 export function invalidTokenError (label: string, name: unknown): TypeError & NodeStyleError {
@@ -81,7 +70,7 @@ export function trailerInvalidError (): Error & NodeStyleError {
 
 /** Node's validateHeaderName: throws ERR_INVALID_HTTP_TOKEN. */
 export function validateHeaderName (name: unknown, label?: string): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || !isHttpToken(name)) {
+  if (typeof name !== 'string' || name.length === 0 || !TOKEN.test(name)) {
     throw invalidTokenError(label || 'Header name', name)
   }
 }
@@ -89,8 +78,8 @@ export function validateHeaderName (name: unknown, label?: string): asserts name
 /** Node's validateHeaderValue: ERR_HTTP_INVALID_HEADER_VALUE for undefined, ERR_INVALID_CHAR for bad chars. */
 export function validateHeaderValue (name: string, value: unknown): void {
   if (value === undefined) throw invalidHeaderValueError(value, name)
-  // Template coercion is the ToString Node's regex.test applies (throws on a Symbol too).
-  if (hasInvalidHeaderChar(typeof value === 'string' ? value : `${value as string}`)) {
+  // regex.test coerces like Node's (a Symbol throws the same TypeError).
+  if (INVALID_HEADER_CHAR.test(value as string)) {
     throw invalidCharError('header content', name)
   }
 }

@@ -187,7 +187,7 @@ t.test('errors are Node\'s', async t => {
   t.equal(String(err), 'RangeError [ERR_HTTP_INVALID_STATUS_CODE]: Invalid status code: 99')
 })
 
-t.test('validation tables equal Node\'s regexes', async t => {
+t.test('validation predicates equal Node\'s', async t => {
   for (let c = 0; c < 0x200; c++) {
     const s = String.fromCharCode(c)
     if (isHttpToken(s) !== common._checkIsHttpToken(s)) t.fail(`token ${c}`)
