@@ -74,6 +74,13 @@ function closedError(): NodeJS.ErrnoException {
   return err
 }
 
+let warnedPortable = false
+function warnPortableOnce(): void {
+  if (warnedPortable) return
+  warnedPortable = true
+  process.emitWarning(backendReason, { code: 'VECTORED_PORTABLE_BACKEND' })
+}
+
 /** Which mode a socket allows, and why (the reason is empty for the best one). */
 export function chooseMode(socket: Socket): { mode: WriterMode; reason: string } {
   const s = socket as NodeSocket
@@ -139,6 +146,7 @@ export class SocketWriter extends EventEmitter {
       this.reason = chosen.reason
     }
     this.backend = this.mode === 'portable' ? require('./backends/portable').portableBackend : fdBackend
+    if (this.mode === 'portable' && forced === undefined) warnPortableOnce()
     socket.once('close', () => this.fail(closedError()))
   }
 
