@@ -57,6 +57,11 @@ export interface HeadOptions {
   expectContinuePending?: boolean
   /** server uniqueHeaders option, lower-cased (res[kUniqueHeaders]). */
   uniqueHeaders?: ReadonlySet<string> | null
+  /**
+   * The headers are res[kOutHeaders] entries, already checked by setHeader
+   * (see responseHeaderEntries): skip validation, as _storeHeader does for them.
+   */
+  validated?: boolean
   /** Node writes the head as latin1, but as utf8 when the first body chunk is a utf8 string. */
   encoding?: 'latin1' | 'utf8'
 }
@@ -153,6 +158,7 @@ interface State {
   removedTE: boolean
   contentLength: number | null
   unique: ReadonlySet<string> | null
+  validate: boolean
 }
 
 /**
@@ -191,7 +197,8 @@ export function serializeHead (statusCode: number, headers?: OutgoingHeaders | n
     removedContLen: o.removedContentLength === true,
     removedTE: o.removedTransferEncoding === true,
     contentLength: o.contentLength ?? null,
-    unique: o.uniqueHeaders ?? null
+    unique: o.uniqueHeaders ?? null,
+    validate: o.validated !== true
   }
 
   if (headers) {
@@ -274,7 +281,7 @@ export function serializeHead (statusCode: number, headers?: OutgoingHeaders | n
 }
 
 function processHeader (st: State, key: unknown, value: unknown): void {
-  const kind = nameKind(key)
+  const kind = st.validate ? nameKind(key) : (nameKinds.get(key as string) ?? KINDS.get((key as string).toLowerCase()) ?? Kind.Plain)
   const name = key as string
   // Node re-encodes Content-Disposition as latin1 bytes read back as utf8 (nodejs/node#46528).
   if (kind === Kind.ContentDisposition && st.contentLength) {
@@ -294,7 +301,7 @@ function processHeader (st: State, key: unknown, value: unknown): void {
 }
 
 function storeHeader (st: State, key: string, kind: Kind, value: unknown): void {
-  validateHeaderValue(key, value)
+  if (st.validate) validateHeaderValue(key, value)
   st.header += key + ': ' + (value as string) + '\r\n'
   switch (kind) {
     case Kind.Plain:
@@ -372,4 +379,51 @@ export function headOptionsFromResponse (res: ServerResponse): HeadOptions {
     expectContinuePending: r._expect_continue === true && r._sent100 !== true,
     uniqueHeaders: unique ?? null
   }
+}
+
+type OutHeaders = Record<string, [string, unknown]>
+let kOutHeaders: symbol | undefined
+
+/** Node keeps setHeader's headers under a private symbol; find it once by its description. */
+function outHeadersOf (res: ServerResponse): OutHeaders | null {
+  if (kOutHeaders === undefined) {
+    kOutHeaders = Object.getOwnPropertySymbols(res).find(sym => sym.description === 'kOutHeaders')
+    if (kOutHeaders === undefined) return null
+  }
+  return ((res as unknown as Record<symbol, OutHeaders | null | undefined>)[kOutHeaders]) ?? null
+}
+
+/**
+ * writeHead's slow path, for a response that already has setHeader headers:
+ * merges `headers` into them with res.setHeader (as writeHead does, so the
+ * same errors are thrown and the response ends up in the same state) and
+ * returns them as [name, value] entries in Node's order, to serialize with
+ * `validated: true`. Returns null when the response has no such headers:
+ * then serialize `headers` as they are.
+ */
+export function responseHeaderEntries (res: ServerResponse, headers?: OutgoingHeaders | null): [string, unknown][] | null {
+  if (outHeadersOf(res) === null) return null
+  if (Array.isArray(headers)) {
+    const list = headers as readonly unknown[]
+    if (list.length % 2 !== 0) throw invalidArgValueError('headers', headers)
+    for (let n = 0; n < list.length; n += 2) {
+      const k = list[n]
+      if (k) res.setHeader(k as string, list[n + 1] as string)
+    }
+  } else if (headers) {
+    const record = headers as Readonly<Record<string, HeaderValue>>
+    const keys = Object.keys(record)
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!
+      if (k) res.setHeader(k, record[k] as string)
+    }
+  }
+  const out = outHeadersOf(res)!
+  const keys = Object.keys(out)
+  const entries: [string, unknown][] = new Array(keys.length)
+  for (let i = 0; i < keys.length; i++) {
+    const entry = out[keys[i]!]!
+    entries[i] = [entry[0], entry[1]]
+  }
+  return entries
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import http from 'node:http'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { serializeHead, headOptionsFromResponse, type HeadOptions, type OutgoingHeaders, type Head } from '../src/head'
+import { serializeHead, headOptionsFromResponse, responseHeaderEntries, type HeadOptions, type OutgoingHeaders, type Head } from '../src/head'
 import { isHttpToken, hasInvalidHeaderChar } from '../src/header-validation'
 
 // Node's own predicates, to pin the table lookups against the regexes they replace.
@@ -320,4 +320,41 @@ t.test('property: valid heads equal the raw bytes on the wire', async t => {
       t.equal(maskDate(ours!.head.toString('latin1')), maskDate(node.toString('latin1')))
     }
   ), { numRuns: 60 })
+})
+
+t.test('property: setHeader headers merged like writeHead\'s slow path', async t => {
+  const validEntry = fc.tuple(rareNameArb.filter(isHttpToken), fc.oneof(valueStringArb.filter(v => !hasInvalidHeaderChar(v)), fc.nat(), fc.array(valueStringArb.filter(v => !hasInvalidHeaderChar(v)), { minLength: 1, maxLength: 3 })))
+  let merged = 0
+  fc.assert(fc.property(fc.array(validEntry, { maxLength: 6 }), fc.array(fc.tuple(rareNameArb, valueArb), { maxLength: 5 }), fc.constantFrom('object', 'flat'), fc.boolean(), fc.constantFrom(200, 204, 404), optionsArb,
+    (preset, entries, kind, removeOne, status, o) => {
+      const make = (): http.ServerResponse => {
+        const res = nodeResponse(o)
+        for (const [k, v] of preset) res.setHeader(k, Array.isArray(v) ? [...v] : v)
+        if (removeOne && preset.length > 0) res.removeHeader(preset[0]![0])
+        return res
+      }
+      // Node rewrites Content-Disposition arrays in place: each side gets its own copy.
+      const copy = (): OutgoingHeaders => shape(kind, entries.map(([k, v]) => [k, Array.isArray(v) ? [...v] : v]))
+      const headers = copy()
+      const nodeRes = make()
+      let nodeOut: Outcome
+      try {
+        nodeRes.writeHead(status, headers as http.OutgoingHttpHeaders)
+        const r = nodeRes as unknown as { _header: string, _last: boolean, chunkedEncoding: boolean, _hasBody: boolean }
+        nodeOut = { ok: true, text: maskDate(r._header), last: r._last, chunked: r.chunkedEncoding && r._hasBody, hasBody: r._hasBody }
+      } catch (e) { nodeOut = fail(e) }
+      const ourRes = make()
+      let ours: Outcome
+      try {
+        const opts = { ...headOptionsFromResponse(ourRes), keepAliveTimeout: o.keepAliveTimeout ?? 5000, maxRequestsPerSocket: o.maxRequestsPerSocket ?? 0 }
+        const ourHeaders = copy()
+        const list = responseHeaderEntries(ourRes, ourHeaders)
+        if (list !== null) merged++
+        const h = serializeHead(status, list ?? ourHeaders, { ...opts, validated: list !== null })
+        ours = { ok: true, text: maskDate(h.text), last: h.last, chunked: h.chunked, hasBody: h.hasBody }
+      } catch (e) { ours = fail(e) }
+      t.same(ours, nodeOut)
+      return JSON.stringify(ours) === JSON.stringify(nodeOut)
+    }), { numRuns: 1500 })
+  t.ok(merged > 500, `the merge path ran (${merged})`)
 })
