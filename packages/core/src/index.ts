@@ -3,10 +3,10 @@
  * writer. Nothing here knows Fastify. See docs/architecture.md.
  */
 export { advance, remainingBytes, batchEnd, nextBatch, IOV_MAX } from './response-vector'
-export { serializeHead, headOptionsFromResponse } from './head'
+export { serializeHead, headOptionsFromResponse, responseHeaderEntries } from './head'
 export type { Head, HeadOptions, HeaderValue, OutgoingHeaders } from './head'
 export { validateHeaderName, validateHeaderValue, isHttpToken, hasInvalidHeaderChar } from './header-validation'
-export { utcDate } from './http-date'
+export { utcDate, dateLine } from './http-date'
 export { CRLF, LAST_CHUNK, chunkHeader, frameChunks } from './chunked'
 export { SocketWriter, chooseMode } from './socket-writer'
 export type { WriteCallback, WriterMode, WriterOptions } from './socket-writer'
