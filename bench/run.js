@@ -35,6 +35,8 @@ async function main () {
   const peers = detectPeers()
   const pin = pinning()
   progress.log(pin.note)
+  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100)
+  if (loadAtStart[0] > 0.5) progress.log(`note: load average ${loadAtStart[0]} before the run: other processes are using the machine, expect wide min..max`)
 
   let loadgen
   if (cfg.loadgen === 'wrk') {
@@ -75,7 +77,7 @@ async function main () {
   const result = {
     date,
     seconds: Math.round((Date.now() - t0) / 100) / 10,
-    machine: machineInfo({ peers, pinning: pin, clockTicks: clockTicks(), argv }),
+    machine: machineInfo({ peers, pinning: pin, clockTicks: clockTicks(), argv, loadAtStart }),
     config: { mode: cfg.mode, rounds: cfg.rounds, duration: cfg.duration, warmup: cfg.warmup, loadgen: loadgen.name, connectionsOverride: cfg.connections ?? null },
     scenarios: cfg.scenarios.map((s) => ({ name: s.name, desc: s.desc, route: s.route, connections: cfg.connections ?? s.connections, pipelining: s.pipelining })),
     variants: cfg.variants.map((v) => ({ name: v.name, desc: v.desc })),

@@ -1,6 +1,7 @@
 'use strict'
 // Load generators, pinned to the load core: autocannon (a long-lived child
-// process using it as a library) or wrk (one process per window).
+// process using it as a library; warm-up and window in one run) or wrk (one
+// process for the warm-up, one for the window).
 const path = require('node:path')
 const { spawn } = require('node:child_process')
 const { pinned, LOAD_CORE } = require('./pin')
@@ -17,10 +18,16 @@ class AutocannonLoad {
     })
   }
 
-  // { port, route, connections, pipelining, duration } -> figures of one window
-  run (options) {
+  // { port, route, connections, pipelining, warmup, duration }: one warm-up
+  // then one measured window; onMark() runs between them.
+  run (options, onMark) {
     return new Promise((resolve, reject) => {
-      this.child.once('message', (m) => m.error ? reject(new Error(m.error)) : resolve(m.result))
+      const onMessage = (m) => {
+        if (m.type === 'mark') return onMark()
+        this.child.off('message', onMessage)
+        m.error ? reject(new Error(m.error)) : resolve(m.result)
+      }
+      this.child.on('message', onMessage)
       this.child.send({ type: 'load', options })
     })
   }
@@ -60,7 +67,14 @@ class WrkLoad {
   async start () {}
   async close () {}
 
-  run (o) {
+  async run (o, onMark) {
+    const w = await this.once({ ...o, duration: o.warmup })
+    onMark()
+    const r = await this.once(o)
+    return { ...r, warmup: { requests: w.requests, non2xx: w.non2xx, errors: w.errors, timeouts: w.timeouts } }
+  }
+
+  once (o) {
     const args = ['-t1', `-c${o.connections}`, `-d${Math.max(1, Math.round(o.duration))}s`, '--latency', '--timeout', '10s']
     if (o.pipelining > 1) args.push('-s', path.join(__dirname, 'wrk-pipeline.lua'))
     args.push(`http://127.0.0.1:${o.port}${o.route}`)

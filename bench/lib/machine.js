@@ -17,7 +17,7 @@ function gitCommit () {
   } catch { return null }
 }
 
-function machineInfo ({ peers, pinning, clockTicks, argv }) {
+function machineInfo ({ peers, pinning, clockTicks, argv, loadAtStart }) {
   const cpus = os.cpus()
   return {
     cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
@@ -33,6 +33,8 @@ function machineInfo ({ peers, pinning, clockTicks, argv }) {
     nginx: peers.nginx?.version ?? null,
     wrk: peers.wrk?.version ?? null,
     clockTicks,
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
     pinning: pinning.note,
     commit: gitCommit(),
     command: ['pnpm bench', ...argv].join(' ').trim()

@@ -27,8 +27,9 @@ async function correctnessPass (ctx, cells) {
   // stock Fastify first: its responses are the reference for the others
   const order = [...ctx.allVariants.filter((v) => v.name === 'fastify'), ...ctx.variants.filter((v) => v.name !== 'fastify')]
   for (const variant of order) {
-    progress.step(`correctness: starting ${variant.name}`, true)
+    progress.step(`correctness: ${variant.name}`)
     const srv = await launch(variant, ctx)
+    progress.step(`correctness: ${variant.name}: ${srv.status === 'ready' ? 'checking' : `${srv.status}: ${srv.reason}`}`, true)
     for (const scenario of ctx.scenarios) {
       const cell = cells.get(key(variant.name, scenario.name))
       if (srv.status !== 'ready') {
@@ -56,12 +57,12 @@ async function timingPass (ctx, cells, loadgen, onWindow) {
     const runnable = ctx.variants.filter((v) => cells.get(key(v.name, scenario.name)).status === 'pending')
     if (!runnable.length) continue
     const servers = new Map()
-    for (const v of runnable) {
-      const srv = await launch(v, ctx)
-      const cell = cells.get(key(v.name, scenario.name))
+    const launched = await Promise.all(runnable.map((v) => launch(v, ctx)))
+    runnable.forEach((v, i) => {
+      const srv = launched[i]
       if (srv.status === 'ready') servers.set(v.name, srv)
-      else Object.assign(cell, { status: srv.status, reason: srv.reason })
-    }
+      else Object.assign(cells.get(key(v.name, scenario.name)), { status: srv.status, reason: srv.reason })
+    })
     const connections = ctx.connections ?? scenario.connections
     for (let round = 1; round <= ctx.rounds; round++) {
       for (const v of runnable) {
@@ -71,9 +72,8 @@ async function timingPass (ctx, cells, loadgen, onWindow) {
         onWindow(scenario, v, round)
         const load = { port: srv.port, route: scenario.route, connections, pipelining: scenario.pipelining }
         try {
-          const warm = await loadgen.run({ ...load, duration: ctx.warmup })
-          const cpu0 = cpuMicros(srv.pid)
-          const r = await loadgen.run({ ...load, duration: ctx.duration })
+          let cpu0 = NaN
+          const r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: ctx.duration }, () => { cpu0 = cpuMicros(srv.pid) })
           const cpu1 = cpuMicros(srv.pid)
           cell.samples.push({
             round,
@@ -81,8 +81,7 @@ async function timingPass (ctx, cells, loadgen, onWindow) {
             rps: r.requests / r.seconds,
             cpuMicros: cpu1 - cpu0,
             cpuPerRequest: r.requests ? (cpu1 - cpu0) / r.requests : NaN,
-            rssSoFar: peakRss(srv.pid),
-            warmup: { requests: warm.requests, non2xx: warm.non2xx, errors: warm.errors, timeouts: warm.timeouts }
+            rssSoFar: peakRss(srv.pid)
           })
         } catch (err) {
           Object.assign(cell, { status: 'failed', reason: `measurement failed: ${err.message}${srv.stderr() ? ` (server: ${srv.stderr().trim().split('\n').pop()})` : ''}` })

@@ -10,7 +10,7 @@ function table (result) {
   const lines = []
   const m = result.machine
   lines.push(`vectored bench (${result.config.mode}): ${result.config.rounds} rounds x ${result.config.duration} s, ${result.config.warmup} s warm-up, load: ${result.config.loadgen}`)
-  lines.push(`${m.cpuModel}, ${m.cores} cores, Node ${m.node}, Fastify ${m.fastify}; ${m.pinning}`)
+  lines.push(`${m.cpuModel}, ${m.cores} cores, Node ${m.node}, Fastify ${m.fastify}; ${m.pinning}; load average ${m.loadAverageAtStart[0]} at start, ${m.loadAverageAtEnd[0]} at end`)
   lines.push('req/s and CPU: median (min..max) over rounds; ratios: median vs stock fastify in this run (req/s higher is better, CPU/req lower is better)')
   const head = ['variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'peak RSS', 'errors', 'req/s x', 'CPU/req x']
   const right = [false, true, true, true, true, true, true, true, true]
@@ -29,6 +29,7 @@ function table (result) {
     const widths = head.map((h, i) => Math.max(h.length, ...body.filter((r) => r.length > 2).map((r) => String(r[i]).length)))
     lines.push('  ' + pad(head, widths, right))
     for (const r of body) lines.push('  ' + (r.length > 2 ? pad(r, widths, right) : `${r[0].padEnd(widths[0])}  ${r[1]}`))
+    for (const c of rows.filter((c) => c.warning)) lines.push(`  note: ${c.variant}: ${c.warning}`)
   }
   return lines.join('\n')
 }

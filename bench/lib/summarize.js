@@ -3,6 +3,9 @@
 // ratios against stock Fastify measured in the same run.
 const { summary } = require('./stats')
 
+// Fewer completed requests than this in a window makes its figures coarse.
+const MIN_REQUESTS = 50
+
 function summarizeCell (cell) {
   const s = cell.samples
   const errors = s.reduce((n, x) => n + x.non2xx + x.errors + x.timeouts + x.warmup.non2xx + x.warmup.errors + x.warmup.timeouts, 0)
@@ -33,7 +36,14 @@ function finalize (cells) {
     } else if (cell.samples.length === 0) {
       cell.status = 'failed'
       cell.reason = 'no samples'
-    } else cell.status = 'ok'
+    } else if (cell.samples.some((x) => x.requests === 0)) {
+      cell.status = 'failed'
+      cell.reason = `a measured window completed no request (rounds ${cell.samples.filter((x) => x.requests === 0).map((x) => x.round).join(', ')})`
+    } else {
+      cell.status = 'ok'
+      const fewest = Math.min(...cell.samples.map((x) => x.requests))
+      if (fewest < MIN_REQUESTS) cell.warning = `only ${fewest} requests in a window: imprecise, use a longer --duration`
+    }
   }
   // ratios against stock fastify, scenario by scenario
   for (const cell of cells.values()) {

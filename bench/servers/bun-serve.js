@@ -5,6 +5,9 @@ const p = require('./payloads')
 const { serverOptions } = require('./args')
 
 const opts = serverOptions()
+// One fd for the file, opened once: Bun.file(path) would add a
+// content-disposition header that no other variant sends.
+const file = Bun.file(require('node:fs').openSync(opts.file, 'r'))
 const json = { 'content-type': p.types.json }
 const bin = { 'content-type': p.types.bin }
 
@@ -27,7 +30,7 @@ const server = Bun.serve({
       case p.routes.hello: return new Response(JSON.stringify(p.hello), { headers: json })
       case p.routes.buffer: return new Response(p.buffer64k, { headers: bin })
       case p.routes.vector: return new Response(new Blob(p.vectorPieces), { headers: bin })
-      case p.routes.file: return new Response(Bun.file(opts.file), { headers: bin })
+      case p.routes.file: return new Response(file, { headers: bin })
       case p.routes.stream: return new Response(streamBody(), { headers: bin })
       default: return new Response('', { status: 404 })
     }
