@@ -34,10 +34,12 @@ function checkResponse (res, scenario, reference, strictHeaders) {
 
   const ref = lower(reference.headers)
   if (strictHeaders) {
-    // Same header lines in the same order; only the Date value may differ.
+    // Same header lines, same order, same case; only the Date value may differ.
     if (res.statusLine !== reference.statusLine) problems.push(`status line ${JSON.stringify(res.statusLine)}, stock Fastify sends ${JSON.stringify(reference.statusLine)}`)
-    const a = h.map(([k, v]) => k === 'date' ? 'date: *' : `${k}: ${v}`).join('\n')
-    const b = ref.map(([k, v]) => k === 'date' ? 'date: *' : `${k}: ${v}`).join('\n')
+    // names compared with their case: Node writes Date/Connection/Keep-Alive
+    const line = ([k, v]) => k.toLowerCase() === 'date' ? `${k}: *` : `${k}: ${v}`
+    const a = res.headers.map(line).join('\n')
+    const b = reference.headers.map(line).join('\n')
     if (a !== b) problems.push(`headers differ from stock Fastify: got [${show(res.headers)}], stock [${show(reference.headers)}]`)
   } else {
     // Any order; same values for every header that matters.

@@ -5,7 +5,14 @@ const path = require('node:path')
 const os = require('node:os')
 const { FILE_NAME } = require('./payloads')
 
+// Exit when the bench that started us is gone (killed before it could stop us).
+function exitWithParent () {
+  const parent = process.ppid
+  setInterval(() => { if (process.ppid !== parent) process.exit(0) }, 1000).unref()
+}
+
 function serverOptions () {
+  exitWithParent()
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: process.env.PORT || '0' },
