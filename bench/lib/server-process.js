@@ -5,13 +5,18 @@ const { spawn } = require('node:child_process')
 const net = require('node:net')
 const { pinned, SERVER_CORE } = require('./pin')
 
-// A free loopback port (bound then released).
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
-  })
+// A free loopback port (bound then released), never one handed out before
+// in this run: servers of one scenario start in parallel.
+const handedOut = new Set()
+async function freePort () {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const s = net.createServer()
+      s.once('error', reject)
+      s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
+    })
+    if (!handedOut.has(port)) { handedOut.add(port); return port }
+  }
 }
 
 function canConnect (port) {
