@@ -1,0 +1,65 @@
+'use strict'
+// A Fastify app with the vectored plugin, run as a child process by the
+// reliability tests (soak, never-reading clients) so its fds and RSS can be
+// read from /proc/<pid> and a crash is seen as an exit. Every body is a
+// slice of one deterministic pattern, so clients check bytes exactly.
+//   node --expose-gc server.js   (env: CONNECTION_TIMEOUT ms, default 0 = none)
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { Readable } = require('node:stream')
+const Fastify = require('fastify')
+const vectored = require('@vectored/server').default
+
+const PATTERN = Buffer.alloc(16 << 20)
+for (let i = 0; i < PATTERN.length; i++) PATTERN[i] = (i * 31 + 7) & 255
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-server-'))
+  const file = path.join(dir, 'pattern.bin')
+  fs.writeFileSync(file, PATTERN.subarray(0, 4 << 20))
+  const app = Fastify({ logger: false, connectionTimeout: Number(process.env.CONNECTION_TIMEOUT || 0), keepAliveTimeout: 5000 })
+  await app.register(vectored)
+  app.get('/small', async () => ({ hello: 'world' }))
+  app.get('/vector/:n', (req, reply) => {
+    const n = Math.min(Number(req.params.n), PATTERN.length)
+    const pieces = []
+    for (let at = 0, step = Math.ceil(n / 8) || 1; at < n; at += step) pieces.push(PATTERN.subarray(at, Math.min(n, at + step)))
+    reply.sendVector(pieces)
+  })
+  app.get('/stream/:n', (req, reply) => {
+    const n = Math.min(Number(req.params.n), PATTERN.length)
+    let at = 0
+    reply.type('application/octet-stream').send(
+      new Readable({
+        read() {
+          if (at >= n) return this.push(null)
+          const end = Math.min(n, at + 65536)
+          this.push(PATTERN.subarray(at, end))
+          at = end
+        },
+      })
+    )
+  })
+  app.get('/file', (req, reply) => reply.sendFile(file))
+  app.get('/__stats', async () => {
+    global.gc?.()
+    await new Promise((r) => setTimeout(r, 50))
+    global.gc?.()
+    return {
+      rss: process.memoryUsage().rss,
+      fds: fs.readdirSync('/proc/self/fd').length,
+      active: app.vectored.active,
+      stats: app.vectored.stats(),
+    }
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  process.send?.({ port: app.server.address().port, active: app.vectored.active, reason: app.vectored.reason })
+  process.on('disconnect', () => app.close().then(() => process.exit(0)))
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
