@@ -1,0 +1,117 @@
+/**
+ * @vectored/server: the Fastify plugin. `await app.register(vectored)` makes
+ * node:http build a VectoredResponse for every request, whose bytes reach
+ * the socket through core's SocketWriter; the reply gains sendVector and
+ * sendFile. Where the direct path cannot serve, nothing changes.
+ */
+import * as fs from 'node:fs'
+import * as http from 'node:http'
+import * as tls from 'node:tls'
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { backend, backendReason } from '@vectored/core'
+import { VectoredResponse, flushBeforeClientError } from './response'
+import { stats, type VectoredStats } from './stats'
+import { VectorBody, vectorLength } from './vector-body'
+
+export interface VectoredOptions {
+  /** false: register the decorators but leave node:http's transport alone. Default true. */
+  enabled?: boolean
+}
+
+/** Byte range of reply.sendFile, both ends inclusive as in fs.createReadStream. */
+export interface FileRange {
+  start?: number
+  end?: number
+}
+
+export interface VectoredDecorator {
+  /** Whether replies of this app go through the socket writer. */
+  readonly active: boolean
+  /** Why the stock path serves this app (empty when active), or which backend writes. */
+  readonly reason: string
+  /** Counters of the writer and the plugin, process-wide. */
+  stats(): VectoredStats
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Sends the pieces as one body, in order, without concatenating them. */
+    sendVector(pieces: Uint8Array[]): FastifyReply
+    /** Sends a file (or a byte range of it) with sendfile where the connection allows. */
+    sendFile(path: string, range?: FileRange): FastifyReply
+  }
+  interface FastifyInstance {
+    vectored: VectoredDecorator
+  }
+}
+
+export type { VectoredStats } from './stats'
+export { VectoredResponse } from './response'
+
+/** Why this app's server cannot take the direct path; empty when it can. */
+function serverReason(app: FastifyInstance, opts: VectoredOptions): { reason: string; slot: symbol | null } {
+  const server = app.server as http.Server & Record<symbol, unknown>
+  if (opts.enabled === false) return { reason: 'disabled by the enabled: false option', slot: null }
+  if ((app.initialConfig as { http2?: boolean }).http2 === true) return { reason: 'HTTP/2: the session owns the socket', slot: null }
+  if (server instanceof tls.Server) return { reason: 'TLS: the socket fd carries ciphertext', slot: null }
+  if (process.platform === 'win32') return { reason: 'Windows: sockets have no fd to write on', slot: null }
+  if (!(server instanceof http.Server)) return { reason: 'the server is not a node:http Server', slot: null }
+  const slot = Object.getOwnPropertySymbols(server).find((s) => s.description === 'ServerResponse') ?? null
+  if (slot === null) return { reason: 'this Node keeps no ServerResponse class on the server', slot: null }
+  const current = server[slot]
+  if (current !== http.ServerResponse && current !== VectoredResponse) {
+    return { reason: 'the server already uses a custom ServerResponse class', slot: null }
+  }
+  return { reason: '', slot }
+}
+
+function sendVector(this: FastifyReply, pieces: Uint8Array[]): FastifyReply {
+  const length = vectorLength(pieces)
+  if (!this.hasHeader('content-type')) this.type('application/octet-stream')
+  this.header('content-length', length)
+  return this.send(new VectorBody(pieces, length))
+}
+
+function sendFile(this: FastifyReply, path: string, range?: FileRange): FastifyReply {
+  const reply = this
+  fs.stat(path, (err, st) => {
+    if (err !== null || !st.isFile()) {
+      const error = err ?? Object.assign(new Error(`${path} is not a file`), { code: 'EISDIR' })
+      if (error.code === 'ENOENT' || error.code === 'EISDIR') (error as { statusCode?: number }).statusCode = 404
+      reply.send(error)
+      return
+    }
+    const start = range?.start ?? 0
+    const end = Math.min(range?.end ?? Infinity, st.size - 1)
+    const length = Math.max(0, end - start + 1)
+    if (!reply.hasHeader('content-type')) reply.type('application/octet-stream')
+    reply.header('content-length', length)
+    reply.send(length === 0 ? Buffer.alloc(0) : fs.createReadStream(path, { start, end }))
+  })
+  return reply
+}
+
+async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void> {
+  const { reason, slot } = serverReason(app, opts)
+  if (slot !== null) {
+    (app.server as unknown as Record<symbol, unknown>)[slot] = VectoredResponse
+    app.server.prependListener('clientError', flushBeforeClientError)
+  }
+  const decorator: VectoredDecorator = {
+    active: slot !== null,
+    reason: slot !== null ? (backendReason || `${backend.name} backend`) : reason,
+    stats,
+  }
+  app.decorate('vectored', decorator)
+  app.decorateReply('sendVector', sendVector)
+  app.decorateReply('sendFile', sendFile)
+  app.addHook('onReady', async function logPath() {
+    if (decorator.active) app.log.info(`vectored: replies go to the socket with writev (${decorator.reason}); app.inject() and non-plain sockets use the stock path`)
+    else app.log.info(`vectored: stock path for every reply (${decorator.reason})`)
+  })
+}
+
+export const vectored = fp(plugin, { fastify: '5.x', name: '@vectored/server' })
+export default vectored
+export { vectoredServer, TransportServer, TransportResponse, type TransportServerOptions } from './transport'

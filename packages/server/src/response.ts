@@ -1,0 +1,425 @@
+/**
+ * The ServerResponse that node:http builds for every request once the plugin
+ * is registered. Node still does all of HTTP (writeHead, _storeHeader, the
+ * keep-alive and pipelining state machine, 'finish' -> resOnFinish); only
+ * the transport changes: bytes that Node would hand to socket.write go to
+ * core's SocketWriter instead, which writes them on the fd with writev.
+ * docs/plugin.md explains each override with the upstream lines it mirrors.
+ */
+import * as fs from 'node:fs'
+import * as http from 'node:http'
+import type { Socket } from 'node:net'
+import type { Readable } from 'node:stream'
+import { SocketWriter } from '@vectored/core'
+import { counters, countFallback } from './stats'
+
+type Bytes = Uint8Array
+type Callback = (err?: Error | null) => void
+
+/** The internal fields of OutgoingMessage / ServerResponse this file reads or sets (Node 20+). */
+interface NodeResponse extends http.ServerResponse {
+  _header: string | null
+  _headerSent: boolean
+  _hasBody: boolean
+  _last: boolean
+  _contentLength: number | null
+  _implicitHeader(): void
+  _finish(): void
+  _writeRaw(data: string | Bytes, encoding?: BufferEncoding | null | Callback, cb?: Callback | null, size?: number): boolean
+  _flushOutput(socket: Socket): boolean | undefined
+  _onPendingData(delta: number): void
+  chunkedEncoding: boolean
+  outputData: Array<{ data: string | Bytes; encoding: BufferEncoding | null; callback: Callback | null }>
+  outputSize: number
+}
+
+type HttpSocket = Socket & {
+  _httpMessage: http.ServerResponse | null
+  _hadError?: boolean
+  [kWriter]?: SocketWriter | null
+  [kFallback]?: string
+  [kHanded]?: VectoredResponse | null
+  [kNewest]?: VectoredResponse | null
+}
+
+const kWriter = Symbol('vectored.writer')
+const kFallback = Symbol('vectored.fallbackReason')
+/** On a socket: the last response whose every byte went to the writer. */
+const kHanded = Symbol('vectored.handed')
+/** On a socket: the newest response made for it (pipelined ones queue behind). */
+const kNewest = Symbol('vectored.newest')
+const kPrev = Symbol('vectored.previous')
+const kEarly = Symbol('vectored.early')
+
+// Node's private symbols on OutgoingMessage, found by description on a probe.
+const probe = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as http.IncomingMessage)
+function nodeSymbol(description: string): symbol {
+  const found = Object.getOwnPropertySymbols(probe).find((s) => s.description === description)
+  if (found === undefined) throw new Error(`vectored: this Node has no OutgoingMessage symbol ${description}`)
+  return found
+}
+const kNeedDrain = nodeSymbol('kNeedDrain')
+const kCorked = nodeSymbol('corked')
+
+function noop(): void {}
+
+// Early-write states of a pipelined response written before it owns the socket.
+const EARLY_PENDING = 1 // handed to the writer, not yet written, not yet assigned
+const EARLY_WRITTEN = 2 // written, waiting for assignSocket -> _finish
+const EARLY_ASSIGNED = 3 // assigned (prefinish done), waiting for the write
+
+function toBytes(data: string | Bytes, encoding: BufferEncoding | null | undefined): Bytes {
+  return typeof data === 'string' ? Buffer.from(data, encoding || 'utf8') : data
+}
+
+/** Node's onFinish in _http_outgoing.js. */
+function emitFinish(res: VectoredResponse): void {
+  const socket = res.socket as HttpSocket | null
+  if (socket !== null && socket._hadError) return
+  res.emit('finish')
+}
+
+function onWriterDrain(this: SocketWriter): void {
+  const msg = (this.socket as HttpSocket)._httpMessage as (http.ServerResponse & Record<symbol, unknown>) | null
+  if (msg !== null && !msg.writableEnded && msg[kNeedDrain] === true) {
+    msg[kNeedDrain] = false
+    msg.emit('drain')
+  }
+}
+
+/**
+ * The writer for the socket when it can take direct writes, else null (and
+ * the reason is kept for the stats). Decided once per connection.
+ */
+export function writerFor(socket: Socket): SocketWriter | null {
+  const s = socket as HttpSocket
+  let writer = s[kWriter]
+  if (writer === undefined) {
+    const w = SocketWriter.of(socket)
+    if (w.mode === 'stock') {
+      writer = null
+      s[kFallback] = w.reason || 'stock'
+    } else {
+      writer = w
+      w.on('drain', onWriterDrain)
+    }
+    s[kWriter] = writer
+  }
+  return writer
+}
+
+/**
+ * Node's clientError path (and Fastify's handler on it) writes an error
+ * response straight to the socket and destroys it; bytes still queued in the
+ * writer must go first, as they would have with socket.write.
+ * ADAPTER: calls the writer's private flush until core offers a public one.
+ */
+export function flushBeforeClientError(_err: Error, socket: Socket): void {
+  const writer = (socket as HttpSocket)[kWriter]
+  if (writer && writer.pendingBytes > 0) (writer as unknown as { flush(): void }).flush()
+}
+
+/** Is `socket` ready for `res` to write on it now, in order? */
+function ownsSocket(res: http.ServerResponse, socket: HttpSocket | null): socket is HttpSocket {
+  return socket !== null && socket._httpMessage === res && !socket.destroyed && socket.writable
+}
+
+export class VectoredResponse extends http.ServerResponse {
+  [kPrev]: VectoredResponse | null;
+  [kEarly]: number
+
+  constructor(req: http.IncomingMessage, options?: http.ServerOptions) {
+    // @types/node omits the options Node passes (highWaterMark, rejectNonStandardBodyWrites).
+    super(...([req, options] as unknown as [http.IncomingMessage]))
+    const socket = req.socket as HttpSocket
+    this[kPrev] = socket[kNewest] ?? null
+    this[kEarly] = 0
+    socket[kNewest] = this
+  }
+
+  /**
+   * The whole response in one call: Node's end() minus the socket stream.
+   * Falls back to Node's end() (whose bytes still reach the writer through
+   * _writeRaw) for anything but a stored, unsent, non-chunked head.
+   */
+  override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
+    const self = this as unknown as NodeResponse
+    if (
+      typeof chunk === 'function' || typeof encoding === 'function' || this.writableEnded ||
+      self._headerSent || self.outputData.length !== 0 || this.strictContentLength ||
+      (chunk != null && typeof chunk !== 'string' && !(chunk instanceof Uint8Array))
+    ) {
+      return super.end(chunk as never, encoding as never, callback as never)
+    }
+    const socket = this.socket as HttpSocket | null
+    let writer: SocketWriter | null
+    if (ownsSocket(this, socket)) {
+      writer = writerFor(socket)
+    } else if (socket === null && this.earlyAllowed()) {
+      writer = writerFor(this.req.socket)
+    } else {
+      writer = null
+    }
+    if (writer === null) {
+      if (socket !== null) countFallback((socket as HttpSocket)[kFallback] ?? 'socket not writable')
+      return super.end(chunk as never, encoding as never, callback as never)
+    }
+    const body = chunk as string | Bytes | null | undefined
+    if (self._header === null) {
+      // Node's write_(..., fromEnd): the length of the only chunk is the content-length.
+      self._contentLength = body == null ? 0 : typeof body === 'string' ? Buffer.byteLength(body, encoding as BufferEncoding) : body.byteLength
+      self._implicitHeader()
+    }
+    if (self.chunkedEncoding) return super.end(chunk as never, encoding as never, callback as never)
+    const header = self._header!
+    let pieces: Bytes[]
+    if (body == null || body.length === 0 || !self._hasBody) {
+      pieces = [Buffer.from(header, 'latin1')]
+    } else if (typeof body === 'string') {
+      // As Node's _send: a utf8/latin1 string body carries the head in its own encoding.
+      const enc = encoding as BufferEncoding | null | undefined
+      pieces = !enc || enc === 'utf8' || enc === 'latin1'
+        ? [Buffer.from(header + body, enc || 'utf8')]
+        : [Buffer.from(header, 'latin1'), Buffer.from(body, enc)]
+    } else {
+      pieces = [Buffer.from(header, 'latin1'), body]
+    }
+    if (typeof callback === 'function') this.once('finish', callback as () => void)
+    return this.endWith(writer, pieces)
+  }
+
+  /** Hands the last pieces of this response to the writer and runs Node's end bookkeeping. */
+  endWith(writer: SocketWriter, pieces: Bytes[]): this {
+    const self = this as unknown as NodeResponse & Record<symbol, unknown>
+    self._headerSent = true
+    self.finished = true
+    self[kCorked] = 0
+    const socket = this.req.socket as HttpSocket
+    socket[kHanded] = this
+    counters.responses++
+    if (this.socket === null) {
+      this[kEarly] = EARLY_PENDING
+      counters.earlyWrites++
+      writer.write(pieces, (err) => this.onEarlyWritten(err))
+    } else {
+      writer.write(pieces, (err) => {
+        if (err === null) this.onWritten()
+      })
+      this._finishNode()
+    }
+    return this
+  }
+
+  /** May this pipelined response (no socket yet) go to the writer now? */
+  private earlyAllowed(): boolean {
+    const prev = this[kPrev]
+    const socket = this.req.socket as HttpSocket
+    // Every response before it is in the writer and none closes the connection.
+    return prev !== null && socket[kHanded] === prev && !(prev as unknown as NodeResponse)._last &&
+      !socket.destroyed && socket.writable
+  }
+
+  private onEarlyWritten(err: Error | null): void {
+    if (err !== null) return // the writer destroyed the socket; Node emits 'close'
+    if (this[kEarly] === EARLY_ASSIGNED) this.onWritten()
+    else this[kEarly] = EARLY_WRITTEN
+  }
+
+  /** Every byte is in the kernel: Node's onFinish, which runs resOnFinish and Fastify's onResponse. */
+  private onWritten(): void {
+    this[kEarly] = 0
+    this[kPrev] = null
+    const socket = this.req.socket as HttpSocket
+    if (socket[kNewest] === this) socket[kNewest] = null
+    if (socket[kHanded] === this) socket[kHanded] = null
+    emitFinish(this)
+  }
+
+  private _finishNode(): void {
+    (this as unknown as NodeResponse)._finish()
+  }
+
+  /** Node calls this from end() and, for a queued pipelined response, from assignSocket -> _flush. */
+  _finish(): void {
+    (http.ServerResponse.prototype as unknown as NodeResponse)._finish.call(this)
+    const early = this[kEarly]
+    if (early === EARLY_PENDING) this[kEarly] = EARLY_ASSIGNED
+    else if (early === EARLY_WRITTEN) process.nextTick(() => this.onWritten())
+  }
+
+  /** Node's _writeRaw: a direct write when this response owns the socket. */
+  _writeRaw(data: string | Bytes, encoding?: BufferEncoding | null | Callback, callback?: Callback | null, size?: number): boolean {
+    const socket = this.socket as HttpSocket | null
+    if (ownsSocket(this, socket)) {
+      const writer = writerFor(socket)
+      if (writer !== null) {
+        if (typeof encoding === 'function') {
+          callback = encoding
+          encoding = null
+        }
+        const self = this as unknown as NodeResponse
+        if (self.outputData.length !== 0) self._flushOutput(socket)
+        return writer.write([toBytes(data, encoding)], callback ?? undefined)
+      }
+    }
+    return (http.ServerResponse.prototype as unknown as NodeResponse)._writeRaw.call(this, data, encoding, callback, size)
+  }
+
+  /** Node's _flushOutput: what was queued before the socket was ours, to the writer. */
+  _flushOutput(socket: Socket): boolean | undefined {
+    const self = this as unknown as NodeResponse & Record<symbol, number>
+    const writer = ownsSocket(this, socket as HttpSocket) ? writerFor(socket) : null
+    if (writer === null) return (http.ServerResponse.prototype as unknown as NodeResponse)._flushOutput.call(this, socket)
+    while (self[kCorked]! > 0) {
+      self[kCorked]!--
+      socket.cork()
+    }
+    const output = self.outputData
+    if (output.length === 0) return undefined
+    let ret: boolean | undefined
+    let pieces: Bytes[] = []
+    for (let i = 0; i < output.length; i++) {
+      const { data, encoding, callback } = output[i]!
+      pieces.push(toBytes(data, encoding))
+      if (callback !== null) {
+        ret = writer.write(pieces, callback)
+        pieces = []
+      }
+    }
+    if (pieces.length !== 0) ret = writer.write(pieces)
+    self.outputData = []
+    self._onPendingData(-self.outputSize)
+    self.outputSize = 0
+    return ret
+  }
+
+  /** Readable.pipe(res) announces itself with 'pipe' before the first read: files go by sendfile. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'pipe' && args[0] instanceof fs.ReadStream) this.takeFile(args[0])
+    return super.emit(event, ...args)
+  }
+
+  /**
+   * Sends an fs.ReadStream's path and range with sendfile instead of reading
+   * it: the stream is unpiped and parked (its _read only notes the request),
+   * and ends without data once the file is queued, so whoever watches it
+   * (Fastify's eos) sees a clean end. Any doubt: it is piped back, stock.
+   */
+  private takeFile(src: fs.ReadStream): void {
+    const self = this as unknown as NodeResponse
+    const path = src.path
+    const socket = this.socket as HttpSocket | null
+    if (typeof path !== 'string' || self._header !== null || !ownsSocket(this, socket) || src.bytesRead !== 0 ||
+      src.readableLength !== 0 || this.hasHeader('trailer') || this.hasHeader('transfer-encoding')) return
+    const writer = writerFor(socket)
+    if (writer === null || !writer.canSendFile) return
+    src.unpipe(this)
+    let parked = -1
+    src._read = (n: number) => { parked = n }
+    const giveBack = (fd: number | null) => {
+      if (fd !== null) fs.close(fd, noop)
+      delete (src as Partial<Readable>)._read
+      if (parked >= 0) src._read(parked)
+      if (!this.writableEnded && !this.destroyed) src.pipe(this)
+    }
+    const start = (src as unknown as { start?: number }).start ?? 0
+    const end = (src as unknown as { end?: number }).end ?? Infinity
+    const declared = this.getHeader('content-length')
+    fs.open(path, 'r', (err, fd) => {
+      if (err !== null) return giveBack(null)
+      if (declared !== undefined) return this.sendFileBody(src, writer, fd, start, Number(declared), giveBack)
+      fs.fstat(fd, (err2, st) => {
+        if (err2 !== null) return giveBack(fd)
+        const length = Math.max(0, Math.min(end + 1, st.size) - start)
+        // An empty stream ends without a write: Node sends Content-Length: 0, not a chunk.
+        if (length === 0) return giveBack(fd)
+        this.sendFileBody(src, writer, fd, start, length, giveBack)
+      })
+    })
+  }
+
+  private sendFileBody(src: fs.ReadStream, writer: SocketWriter, fd: number, offset: number, length: number,
+    giveBack: (fd: number | null) => void): void {
+    const self = this as unknown as NodeResponse & Record<symbol, unknown>
+    const socket = this.socket as HttpSocket | null
+    if (!Number.isSafeInteger(length) || length < 0 || self._header !== null || this.writableEnded || !ownsSocket(this, socket)) {
+      return giveBack(fd)
+    }
+    self._implicitHeader() // stock framing: Content-Length if declared, else chunked (or close on HTTP/1.0)
+    const head = Buffer.from(self._header!, 'latin1')
+    self._headerSent = true
+    self.finished = true
+    self[kCorked] = 0
+    socket[kHanded] = this
+    counters.responses++
+    counters.files++
+    // 'finish' only after both the bytes are in the kernel and the stream has ended.
+    let waiting = 2
+    const step = (err?: Error | null) => {
+      if (err) return
+      if (--waiting === 0) this.onWritten()
+    }
+    const written = (err: Error | null) => {
+      fs.close(fd, noop)
+      step(err)
+    }
+    if (!self._hasBody || length === 0) {
+      writer.write(self.chunkedEncoding && self._hasBody ? [head, Buffer.from('0\r\n\r\n', 'latin1')] : [head], written)
+    } else if (self.chunkedEncoding) {
+      // One chunk for the whole file (stock sends one per 64 KiB read): see docs/plugin.md.
+      writer.sendFile([head, Buffer.from(length.toString(16) + '\r\n', 'latin1')], fd, offset, length)
+      writer.write([Buffer.from('\r\n0\r\n\r\n', 'latin1')], written)
+    } else {
+      writer.sendFile([head], fd, offset, length, written)
+    }
+    this._finishNode()
+    src.on('error', noop)
+    src.once('end', step)
+    src.push(null)
+    src.resume()
+  }
+
+  /**
+   * A body as a list of buffers, not concatenated (reply.sendVector). Returns
+   * false when this response cannot take it now; the caller then writes the
+   * pieces one by one through Node.
+   */
+  endVector(pieces: Bytes[], length: number): boolean {
+    const self = this as unknown as NodeResponse
+    const socket = this.socket as HttpSocket | null
+    if (self._header !== null || this.writableEnded || !ownsSocket(this, socket) || this.hasHeader('trailer')) return false
+    const writer = writerFor(socket)
+    if (writer === null) return false
+    self._contentLength = length
+    self._implicitHeader()
+    if (self.chunkedEncoding) {
+      // Content-Length removed by a hook: Node frames it; the pieces still go unjoined.
+      for (let i = 0; i < pieces.length; i++) this.write(pieces[i]!)
+      this.end()
+      return true
+    }
+    const vector: Bytes[] = [Buffer.from(self._header!, 'latin1')]
+    if (self._hasBody) for (let i = 0; i < pieces.length; i++) vector.push(pieces[i]!)
+    this.endWith(writer, vector)
+    return true
+  }
+}
+
+// Accessors over Node's prototype properties (TypeScript types them as fields).
+Object.defineProperties(VectoredResponse.prototype, {
+  /** Node counts socket.writableLength; bytes in the writer are just as unsent. */
+  writableLength: {
+    get(this: VectoredResponse): number {
+      const self = this as unknown as NodeResponse
+      const socket = this.socket as HttpSocket | null
+      if (socket === null) return self.outputSize
+      const writer = socket[kWriter]
+      return self.outputSize + socket.writableLength + (writer ? writer.pendingBytes : 0)
+    },
+  },
+  writableFinished: {
+    get(this: VectoredResponse): boolean {
+      return this.writableEnded && this.writableLength === 0 && this[kEarly] === 0
+    },
+  },
+})

@@ -1,0 +1,494 @@
+/**
+ * One HTTP/1.1 connection: Node's llhttp parser reads the socket natively
+ * (consume), each parsed request becomes a request/response pair, and the
+ * responses reach the socket through one SocketWriter in request order
+ * (pipelined responses written in the same tick share one writev).
+ * The state machine mirrors lib/_http_server.js of Node 20
+ * (connectionListenerInternal, parserOnIncoming, resOnFinish,
+ * socketOnError, onParserExecuteCommon): see docs/transport.md.
+ */
+import type { Socket } from 'node:net'
+import { SocketWriter, type WriteCallback } from '@vectored/core'
+import {
+  HTTPParser,
+  PARSE_ON,
+  PARSE_UPGRADE,
+  allMethods,
+  allocParser,
+  clientErrorResponse,
+  freeParser,
+  kLenientAll,
+  kLenientNone,
+  kOnBody,
+  kOnExecute,
+  kOnHeaders,
+  kOnHeadersComplete,
+  kOnMessageComplete,
+  prepareError,
+  type NodeParser,
+} from './parser'
+import { BodyRequest, EmptyRequest, buildHeaders, type RequestOwner, type TransportRequest } from './request'
+import { TransportResponse, type ResponseOwner } from './response'
+import type { TransportServer } from './server'
+
+type OwnedParser = NodeParser & { owner: Connection }
+type StreamHandle = { isStreamBase?: boolean; _consumed?: boolean; reading?: boolean; readStart(): number; readStop(): number }
+
+/** duration() before any message began: larger than this (ms, about 3 years). */
+const NEVER_STARTED = 1e11
+
+const CONTINUE_RE = /(?:^|\W)100-continue(?:$|\W)/i
+
+function noop(): void {}
+
+// Parser callbacks: `this` is the parser (node_http_parser.cc calls them on it).
+function onHeaders(this: OwnedParser, headers: string[], url: string): void {
+  // Headers split over several reads, or trailers: collected until complete.
+  this.owner.collectHeaders(headers, url)
+}
+function onHeadersComplete(
+  this: OwnedParser,
+  major: number,
+  minor: number,
+  headers: string[] | undefined,
+  method: number,
+  url: string | undefined,
+  _status: unknown,
+  _message: unknown,
+  upgrade: boolean,
+  keepAlive: boolean
+): number {
+  return this.owner.onRequest(major, minor, headers, method, url, upgrade, keepAlive)
+}
+function onBody(this: OwnedParser, chunk: Buffer): void {
+  this.owner.onBody(chunk)
+}
+function onMessageComplete(this: OwnedParser): void {
+  this.owner.onMessageComplete()
+}
+function onExecute(this: OwnedParser, ret: number | Error): void {
+  this.owner.onExecute(ret)
+}
+
+export class Connection implements RequestOwner, ResponseOwner {
+  readonly socket: Socket
+  readonly server: TransportServer
+  readonly writer: SocketWriter
+  parser: OwnedParser | null
+  /** When the connection went idle after a response (the server's coarse clock), 0 while busy or before the first request. */
+  idleSince = 0
+  /** Responses in request order; the first is the one writing. */
+  private readonly responses: TransportResponse[] = []
+  /** The request whose body the parser is reading. */
+  private current: TransportRequest | null = null
+  private upgradeRequest: TransportRequest | null = null
+  private pendingHeaders: string[] = []
+  private pendingUrl = ''
+  private requestsCount = 0
+  private consumed = false
+  /** Reading stopped because a body consumer is full / because responses are not going out. */
+  private bodyPaused = false
+  private outputPaused = false
+  private failed = false
+  private readonly onData = (data: Buffer) => this.onExecute(this.parser!.execute(data), data)
+
+  constructor(server: TransportServer, socket: Socket) {
+    this.server = server
+    this.socket = socket
+    this.writer = SocketWriter.of(socket)
+    this.writer.on('drain', () => this.onWriterDrain())
+    const parser = allocParser() as OwnedParser
+    const lenient = server.insecureHTTPParser ?? false
+    parser.initialize(HTTPParser.REQUEST, { type: 'HTTPINCOMINGMESSAGE', socket }, server.maxHeaderSize || 0, lenient ? kLenientAll : kLenientNone)
+    parser.owner = this
+    parser[kOnHeaders] = onHeaders
+    parser[kOnHeadersComplete] = onHeadersComplete
+    parser[kOnBody] = onBody
+    parser[kOnMessageComplete] = onMessageComplete
+    parser[kOnExecute] = onExecute
+    this.parser = parser
+    if (server.timeout > 0) socket.setTimeout(server.timeout)
+    socket.on('timeout', () => this.onTimeout())
+    socket.on('error', (err) => this.onSocketError(err))
+    socket.on('end', () => this.onSocketEnd())
+    socket.on('close', () => this.onSocketClose())
+    const handle = (socket as unknown as { _handle: StreamHandle | null })._handle
+    if (handle !== null && handle.isStreamBase === true && handle._consumed !== true) {
+      // The parser reads the handle itself: no 'data' events, no JS Buffer per read.
+      handle._consumed = true
+      this.consumed = true
+      parser.consume(handle)
+    } else {
+      socket.on('data', this.onData)
+    }
+  }
+
+  get keepAliveTimeout(): number {
+    return this.server.keepAliveTimeout
+  }
+  get maxRequestsPerSocket(): number {
+    return this.server.maxRequestsPerSocket
+  }
+  get uniqueHeaders(): ReadonlySet<string> | null {
+    return this.server.uniqueHeadersSet
+  }
+  /** No request being received and no response in flight (Node's "idle" connections). */
+  get idle(): boolean {
+    return !this.inMessage && this.responses.length === 0
+  }
+
+  /**
+   * Between the first byte of a request and its last (Node's ConnectionsList
+   * "active"). Read from the parser rather than tracked with a per-request
+   * kOnMessageBegin callback: duration() is 0 after a message completed and
+   * counts from the first byte of the next one; before the first message it
+   * is garbage (the start time is unset), above any real duration.
+   */
+  get inMessage(): boolean {
+    const parser = this.parser
+    if (parser === null) return false
+    const elapsed = parser.duration()
+    return elapsed > 0 && elapsed < NEVER_STARTED
+  }
+
+  // ---- parsing ----
+
+  collectHeaders(headers: string[], url: string): void {
+    const max = this.server.maxHeaderPairs
+    if (max <= 0 || this.pendingHeaders.length < max) for (const h of headers) this.pendingHeaders.push(h)
+    this.pendingUrl += url
+  }
+
+  onRequest(major: number, minor: number, raw: string[] | undefined, methodIndex: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): number {
+    if (raw === undefined) {
+      raw = this.pendingHeaders
+      this.pendingHeaders = []
+    }
+    if (url === undefined) {
+      url = this.pendingUrl
+      this.pendingUrl = ''
+    }
+    const max = this.server.maxHeaderPairs
+    if (max > 0 && raw.length > max) raw = raw.slice(0, max)
+    const method = allMethods[methodIndex]!
+    const server = this.server
+    const join = server.joinDuplicateHeaders
+    let req: TransportRequest
+    if (upgrade && (method === 'CONNECT' || server.listenerCount('upgrade') > 0)) {
+      req = new EmptyRequest(this.socket, method, url, major, minor, raw, join)
+      req.upgrade = true
+      req.complete = true
+      this.upgradeRequest = req
+      return PARSE_UPGRADE
+    }
+    if (method === 'PRI') {
+      // An HTTP/2 preface on an HTTP/1 server (Node destroys the socket too).
+      this.upgradeRequest = null
+      this.failed = true
+      this.socket.destroy()
+      return PARSE_UPGRADE
+    }
+    this.idleSince = 0
+    const headers = buildHeaders(raw, join)
+    const te = headers['transfer-encoding']
+    const cl = headers['content-length']
+    if (te !== undefined || (cl !== undefined && cl !== '0')) {
+      req = new BodyRequest(this, method, url, major, minor, raw, join, headers)
+    } else {
+      req = new EmptyRequest(this.socket, method, url, major, minor, raw, join, headers)
+    }
+    this.current = req
+    const res = new TransportResponse(this, req, keepAlive)
+    this.responses.push(res)
+    if (this.responses.length === 1) res.active = true
+    else if (!this.outputPaused && (this.writer.needDrain || this.responses.length > 64)) this.pauseOutput()
+
+    // lib/_http_server.js parserOnIncoming, after the response is made.
+    if (major === 1 && minor === 1) {
+      if (server.requireHostHeader && req.headers.host === undefined) {
+        res.writeHead(400, ['Connection', 'close'])
+        res.end()
+        return PARSE_ON
+      }
+      const limit = server.maxRequestsPerSocket
+      if (limit > 0) {
+        this.requestsCount++
+        res.maxRequestsOnConnectionReached = limit <= this.requestsCount
+        if (limit < this.requestsCount) {
+          server.emit('dropRequest', req, this.socket)
+          res.writeHead(503)
+          res.end()
+          return PARSE_ON
+        }
+      }
+      const expect = req.headers.expect
+      if (expect !== undefined) {
+        if (CONTINUE_RE.test(expect as string)) {
+          res._expect_continue = true
+          if (server.listenerCount('checkContinue') > 0) {
+            server.emit('checkContinue', req, res)
+          } else {
+            res.writeContinue()
+            server.emit('request', req, res)
+          }
+        } else if (server.listenerCount('checkExpectation') > 0) {
+          server.emit('checkExpectation', req, res)
+        } else {
+          res.writeHead(417)
+          res.end()
+        }
+        return PARSE_ON
+      }
+    }
+    server.emit('request', req, res)
+    return PARSE_ON
+  }
+
+  onBody(chunk: Buffer): void {
+    const req = this.current
+    if (req === null || !req.hasBody) return
+    const body = req as BodyRequest
+    if (body.destroyed) return
+    if (!body.pushBody(chunk) && !this.bodyPaused) {
+      this.bodyPaused = true
+      this.updateReading()
+    }
+  }
+
+  onMessageComplete(): void {
+    const req = this.current
+    this.current = null
+    if (req === null) return
+    const trailers = this.pendingHeaders.length > 0 ? this.pendingHeaders : null
+    this.pendingHeaders = []
+    this.pendingUrl = ''
+    if (req.hasBody) (req as BodyRequest).endBody(trailers)
+    else req.complete = true
+    if (this.bodyPaused) {
+      // As Node's parserOnMessageComplete: read the next message.
+      this.bodyPaused = false
+      this.updateReading()
+    }
+  }
+
+  onExecute(ret: number | Error, data?: Buffer): void {
+    if (this.server.timeout > 0) (this.socket as unknown as { _unrefTimer(): void })._unrefTimer()
+    if (typeof ret !== 'number') {
+      this.parseError(ret as Error & { code?: string })
+    } else if (this.upgradeRequest !== null) {
+      this.handUpgrade(ret, data)
+    }
+  }
+
+  /** A request the parser refused (Node's socketOnError): 'clientError', or 400/408/413/431 and close. */
+  private parseError(err: Error & { code?: string }): void {
+    if (this.failed) return
+    this.failed = true
+    if (this.parser !== null) prepareError(err, this.parser)
+    this.outputPaused = true
+    this.updateReading()
+    this.clientError(err)
+  }
+
+  private clientError(err: Error & { code?: string }): void {
+    const socket = this.socket
+    // Bytes of earlier responses go out first, as they would have with socket.write.
+    if (this.writer.pendingBytes > 0) {
+      this.writer.write([], () => this.clientError(err))
+      return
+    }
+    if (socket.listenerCount('error') === 0) socket.on('error', noop)
+    if (!this.server.emit('clientError', err, socket)) {
+      const active = this.responses[0]
+      if (socket.writable && (active === undefined || !active.headersSent)) socket.write(clientErrorResponse(err.code))
+      socket.destroy(err)
+    }
+  }
+
+  /** Upgrade or CONNECT: the socket leaves this transport with the bytes after the head. */
+  private handUpgrade(ret: number, data?: Buffer): void {
+    const req = this.upgradeRequest!
+    this.upgradeRequest = null
+    const parser = this.parser!
+    const buffer = data ?? parser.getCurrentBuffer()
+    this.detach()
+    const socket = this.socket
+    const event = req.method === 'CONNECT' ? 'connect' : 'upgrade'
+    if (event === 'upgrade' || this.server.listenerCount(event) > 0) {
+      ;(socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null
+      this.server.emit(event, req, socket, buffer.subarray(ret))
+    } else {
+      socket.destroy()
+    }
+  }
+
+  /** Hands the socket back to its owner (upgrade): no more parsing, no more listeners of ours. */
+  private detach(): void {
+    const parser = this.parser
+    if (parser === null) return
+    this.parser = null
+    const socket = this.socket
+    socket.removeAllListeners('timeout')
+    socket.removeAllListeners('end')
+    socket.removeAllListeners('close')
+    socket.removeAllListeners('error')
+    socket.removeListener('data', this.onData)
+    if (this.consumed) {
+      ;(socket as unknown as { _handle: StreamHandle | null })._handle!._consumed = false
+    }
+    parser.finish()
+    freeParser(parser, this.consumed)
+    this.consumed = false
+    this.server.forget(this)
+  }
+
+  // ---- output ----
+
+  write(pieces: Uint8Array[], done?: WriteCallback): boolean {
+    return this.writer.write(pieces, done)
+  }
+
+  /** The last byte of `res` is in the kernel, or writing it failed. */
+  responseDone(res: TransportResponse, err: Error | null): void {
+    const responses = this.responses
+    if (responses[0] === res) responses.shift()
+    if (err !== null) return // the writer destroyed the socket; onSocketClose finishes the rest
+    res.emitFinish()
+    ;(res.req as EmptyRequest | BodyRequest).finish()
+    if (res._last) {
+      ;(this.socket as Socket & { destroySoon(): void }).destroySoon()
+      return
+    }
+    const next = responses[0]
+    if (next !== undefined) {
+      next.activate()
+    } else {
+      if (this.server.closing) {
+        // Graceful close: a connection that fell idle is not kept.
+        this.socket.destroySoon()
+        return
+      }
+      this.idleSince = this.server.clock
+    }
+    if (this.outputPaused && !this.failed && !this.writer.needDrain && responses.length <= 64) {
+      this.outputPaused = false
+      this.updateReading()
+    }
+  }
+
+  private onWriterDrain(): void {
+    this.responses[0]?.drained()
+    if (this.outputPaused && !this.failed && this.responses.length <= 64) {
+      this.outputPaused = false
+      this.updateReading()
+    }
+  }
+
+  private pauseOutput(): void {
+    this.outputPaused = true
+    this.updateReading()
+  }
+
+  // ---- reading ----
+
+  resumeReading(): void {
+    if (this.bodyPaused) {
+      this.bodyPaused = false
+      this.updateReading()
+    }
+  }
+
+  private updateReading(): void {
+    const handle = (this.socket as unknown as { _handle: StreamHandle | null })._handle
+    if (handle === null || this.parser === null) return
+    const want = !this.bodyPaused && !this.outputPaused
+    if (this.consumed) {
+      if (want && !handle.reading) {
+        handle.reading = true
+        handle.readStart()
+      } else if (!want && handle.reading) {
+        handle.reading = false
+        handle.readStop()
+      }
+    } else if (want) {
+      this.socket.resume()
+    } else {
+      this.socket.pause()
+    }
+  }
+
+  // ---- timeouts and the end of the connection ----
+
+  /** server.timeout (Fastify's connectionTimeout) went off: Node's socketOnTimeout. */
+  private onTimeout(): void {
+    const req = this.current
+    const reqTimeout = req !== null && !req.complete && req.emit('timeout', this.socket)
+    const res = this.responses[0]
+    const resTimeout = res !== undefined && res.emit('timeout', this.socket)
+    const serverTimeout = this.server.emit('timeout', this.socket)
+    if (!reqTimeout && !resTimeout && !serverTimeout) this.socket.destroy()
+  }
+
+  /** Checked by the server's sweep: headersTimeout / requestTimeout / keepAliveTimeout. */
+  checkTimeouts(now: number, headersTimeout: number, requestTimeout: number, keepAliveMs: number): void {
+    const parser = this.parser
+    if (parser === null || this.failed) return
+    if (this.inMessage) {
+      const elapsed = parser.duration()
+      if ((headersTimeout > 0 && !parser.headersCompleted() && elapsed > headersTimeout) || (requestTimeout > 0 && elapsed > requestTimeout)) {
+        const err = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' })
+        this.failed = true
+        this.outputPaused = true
+        this.updateReading()
+        this.clientError(err)
+      }
+    } else if (keepAliveMs > 0 && this.idleSince > 0 && this.responses.length === 0 && now - this.idleSince >= keepAliveMs) {
+      if (!this.server.emit('timeout', this.socket)) this.socket.destroy()
+    }
+  }
+
+  private onSocketError(err: Error): void {
+    if (this.failed) return
+    this.failed = true
+    if (!this.server.emit('clientError', err, this.socket)) this.socket.destroy(err)
+  }
+
+  /** The client finished sending (FIN). */
+  private onSocketEnd(): void {
+    const parser = this.parser
+    if (parser === null) return
+    const ret = parser.finish()
+    if (ret instanceof Error) {
+      this.parseError(ret)
+      return
+    }
+    // Responses still owed go out, and the connection closes after the last one.
+    const last = this.responses[this.responses.length - 1]
+    if (last !== undefined) last._last = true
+    else this.socket.end()
+  }
+
+  private onSocketClose(): void {
+    const parser = this.parser
+    if (parser !== null) {
+      this.parser = null
+      freeParser(parser, this.consumed)
+      this.consumed = false
+    }
+    this.server.forget(this)
+    const responses = this.responses.splice(0)
+    const current = this.current
+    this.current = null
+    for (const res of responses) {
+      ;(res.req as EmptyRequest | BodyRequest).abort()
+      res.emitAbort()
+    }
+    if (current !== null && (responses.length === 0 || responses[responses.length - 1]!.req !== current)) {
+      ;(current as EmptyRequest | BodyRequest).abort()
+    }
+  }
+
+  destroy(): void {
+    this.socket.destroy()
+  }
+}

@@ -1,0 +1,496 @@
+/**
+ * The response object of the transport: the ServerResponse surface Fastify
+ * and common plugins use (writeHead, setHeader & co, statusCode,
+ * statusMessage, headersSent, write/end, 'drain'/'finish'/'close',
+ * writeContinue, writeEarlyHints, addTrailers, flushHeaders, destroy), with
+ * no Writable stream behind it: the head is core's serializeHead (Node's
+ * _storeHeader rules, byte for byte) and every byte goes to the
+ * connection's SocketWriter, in request order.
+ */
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import { Stream } from 'node:stream'
+import {
+  CRLF,
+  LAST_CHUNK,
+  chunkHeader,
+  hasInvalidHeaderChar,
+  serializeHead,
+  validateHeaderName,
+  validateHeaderValue,
+  type Head,
+  type HeadOptions,
+  type OutgoingHeaders,
+  type WriteCallback,
+} from '@vectored/core'
+import type { TransportRequest } from './request'
+
+/** What a response needs from its connection. */
+export interface ResponseOwner {
+  readonly socket: Socket
+  readonly keepAliveTimeout: number
+  readonly maxRequestsPerSocket: number
+  readonly uniqueHeaders: ReadonlySet<string> | null
+  /** Writes now, behind earlier writes of this connection; false when the caller should wait for 'drain'. */
+  write(pieces: Uint8Array[], done?: WriteCallback): boolean
+  /** The last byte of `res` is in the kernel (or the write failed). */
+  responseDone(res: TransportResponse, err: Error | null): void
+}
+
+type Listener = (...args: any[]) => void
+type HeaderEntry = [name: string, value: unknown]
+type Chunk = string | Uint8Array
+
+function nodeError<T extends Error>(err: T, code: string): T & { code: string } {
+  return Object.assign(err, { code })
+}
+function headersSentError(action: string): Error {
+  return nodeError(new Error(`Cannot ${action} headers after they are sent to the client`), 'ERR_HTTP_HEADERS_SENT')
+}
+function invalidArgType(name: string, value: unknown): TypeError {
+  const got = value === null ? 'null' : typeof value
+  return nodeError(new TypeError(`The "${name}" argument must be of type string or an instance of Buffer or Uint8Array. Received ${got}`), 'ERR_INVALID_ARG_TYPE')
+}
+function validateName(name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw nodeError(new TypeError(`The "name" argument must be of type string. Received ${typeof name}`), 'ERR_INVALID_ARG_TYPE')
+}
+
+function byteLength(chunk: Chunk, encoding: BufferEncoding | null | undefined): number {
+  return typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding ?? 'utf8') : chunk.byteLength
+}
+
+// serializeHead reads its options synchronously: one object, refilled per head.
+const headOptions: HeadOptions = {}
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
+const PROCESSING = Buffer.from('HTTP/1.1 102 Processing\r\n\r\n', 'latin1')
+
+export class TransportResponse extends Stream {
+  statusCode = 200
+  statusMessage: string | undefined = undefined
+  sendDate = true
+  /** end() was called (Node's name for writableEnded). */
+  finished = false
+  writableFinished = false
+  destroyed = false
+  errored: Error | null = null
+  chunkedEncoding = false
+  strictContentLength = false
+  useChunkedEncodingByDefault: boolean
+  shouldKeepAlive: boolean
+  maxRequestsOnConnectionReached = false
+  readonly req: TransportRequest
+  readonly socket: Socket
+  /** Node's res._header: the head as a string, once built. */
+  _header: string | null = null
+  _hasBody: boolean
+  _last = false
+  _contentLength: number | null = null
+  _removedConnection = false
+  _removedContLen = false
+  _removedTE = false
+  _expect_continue = false
+  _sent100 = false
+  /** The next response of the connection may write only after this one: set by the connection. */
+  active = false
+
+  private readonly owner: ResponseOwner
+  /** setHeader's headers by lower-cased name (Node's kOutHeaders), null until the first. */
+  private outHeaders: Record<string, HeaderEntry> | null = null
+  private head: Head | null = null
+  /** The head is built but not written yet. */
+  private headPending = false
+  private trailer = ''
+  private corks = 0
+  private needDrain = false
+  private closed = false
+  /** Writes made before this response's turn, and their callbacks. */
+  private held: Uint8Array[] | null = null
+  private heldCallbacks: WriteCallback[] | null = null
+  private heldBytes = 0
+  private heldEnd = false
+  private readonly onLastWritten = (err: Error | null) => this.owner.responseDone(this, err)
+
+  constructor(owner: ResponseOwner, req: TransportRequest, shouldKeepAlive: boolean) {
+    super()
+    this.owner = owner
+    this.req = req
+    this.socket = owner.socket
+    this.shouldKeepAlive = shouldKeepAlive
+    this._hasBody = req.method !== 'HEAD'
+    // HTTP/1.0: chunked only when the client says it takes it (ServerResponse's constructor).
+    this.useChunkedEncodingByDefault = req.httpVersionMinor >= 1 || req.httpVersionMajor > 1 || /(?:^|\W)chunked(?:$|\W)/i.test(String(req.headers.te ?? ''))
+  }
+
+  get connection(): Socket {
+    return this.socket
+  }
+  get headersSent(): boolean {
+    return this._header !== null
+  }
+  get writableEnded(): boolean {
+    return this.finished
+  }
+  get writable(): boolean {
+    return !this.finished && !this.destroyed
+  }
+  get writableCorked(): number {
+    return this.corks
+  }
+  get writableNeedDrain(): boolean {
+    return this.needDrain
+  }
+  get writableLength(): number {
+    return this.heldBytes
+  }
+  get writableHighWaterMark(): number {
+    return this.socket.writableHighWaterMark
+  }
+  get writableObjectMode(): boolean {
+    return false
+  }
+
+  // ---- headers (lib/_http_outgoing.js setHeader, appendHeader, getHeader, removeHeader...) ----
+
+  setHeader(name: string, value: unknown): this {
+    if (this._header !== null) throw headersSentError('set')
+    validateHeaderName(name)
+    validateHeaderValue(name, value)
+    const headers = this.outHeaders ?? (this.outHeaders = Object.create(null) as Record<string, HeaderEntry>)
+    headers[name.toLowerCase()] = [name, value]
+    return this
+  }
+
+  appendHeader(name: string, value: unknown): this {
+    if (this._header !== null) throw headersSentError('append')
+    validateHeaderName(name)
+    validateHeaderValue(name, value)
+    const headers = this.outHeaders ?? (this.outHeaders = Object.create(null) as Record<string, HeaderEntry>)
+    const key = name.toLowerCase()
+    const existing = headers[key]
+    if (existing === undefined) {
+      headers[key] = [name, value]
+    } else {
+      const prev = Array.isArray(existing[1]) ? existing[1] : [existing[1]]
+      existing[1] = prev.concat(value)
+    }
+    return this
+  }
+
+  setHeaders(headers: Headers | Map<string, unknown>): this {
+    if (this._header !== null) throw headersSentError('set')
+    for (const [name, value] of headers as Map<string, unknown>) this.setHeader(name, value)
+    return this
+  }
+
+  getHeader(name: string): unknown {
+    validateName(name)
+    return this.outHeaders?.[name.toLowerCase()]?.[1]
+  }
+
+  hasHeader(name: string): boolean {
+    validateName(name)
+    return this.outHeaders !== null && this.outHeaders[name.toLowerCase()] !== undefined
+  }
+
+  getHeaderNames(): string[] {
+    return this.outHeaders === null ? [] : Object.keys(this.outHeaders)
+  }
+
+  getRawHeaderNames(): string[] {
+    return this.outHeaders === null ? [] : Object.values(this.outHeaders).map((e) => e[0])
+  }
+
+  getHeaders(): Record<string, unknown> {
+    const out: Record<string, unknown> = Object.create(null)
+    if (this.outHeaders !== null) for (const key in this.outHeaders) out[key] = this.outHeaders[key]![1]
+    return out
+  }
+
+  removeHeader(name: string): void {
+    validateName(name)
+    if (this._header !== null) throw headersSentError('remove')
+    const key = name.toLowerCase()
+    switch (key) {
+      case 'connection': this._removedConnection = true; break
+      case 'content-length': this._removedContLen = true; break
+      case 'transfer-encoding': this._removedTE = true; break
+      case 'date': this.sendDate = false; break
+    }
+    if (this.outHeaders !== null) delete this.outHeaders[key]
+  }
+
+  /** ServerResponse.writeHead: builds (does not send) the head, Node's rules and errors. */
+  writeHead(statusCode: number, reason?: string | OutgoingHeaders | null, obj?: OutgoingHeaders | null): this {
+    if (this._header !== null) throw headersSentError('write')
+    let message = this.statusMessage
+    if (typeof reason === 'string') message = reason
+    else obj ??= reason
+    let headers: OutgoingHeaders | null | undefined = obj
+    let validated = false
+    if (this.outHeaders !== null) {
+      // Node's slow case: merge writeHead's headers into setHeader's (arrays replace, then append).
+      if (Array.isArray(obj)) {
+        const list = obj as unknown[]
+        if (list.length % 2 !== 0) {
+          throw nodeError(new TypeError(`The argument 'headers' is invalid. Received ${String(obj)}`), 'ERR_INVALID_ARG_VALUE')
+        }
+        for (let n = 0; n < list.length; n += 2) if (list[n]) this.removeHeader(list[n] as string)
+        for (let n = 0; n < list.length; n += 2) if (list[n]) this.appendHeader(list[n] as string, list[n + 1])
+      } else if (obj) {
+        for (const k of Object.keys(obj)) if (k) this.setHeader(k, (obj as Record<string, unknown>)[k])
+      }
+      headers = Object.values(this.outHeaders) as unknown as OutgoingHeaders
+      validated = true
+    }
+    const o = headOptions
+    o.statusMessage = message || undefined
+    o.sendDate = this.sendDate
+    o.shouldKeepAlive = this.shouldKeepAlive
+    o.useChunkedEncodingByDefault = this.useChunkedEncodingByDefault
+    o.hasBody = this._hasBody
+    o.keepAliveTimeout = this.owner.keepAliveTimeout
+    o.maxRequestsPerSocket = this.owner.maxRequestsPerSocket
+    o.maxRequestsOnConnectionReached = this.maxRequestsOnConnectionReached
+    o.contentLength = this._contentLength
+    o.removedConnection = this._removedConnection
+    o.removedContentLength = this._removedContLen
+    o.removedTransferEncoding = this._removedTE
+    o.expectContinuePending = this._expect_continue && !this._sent100
+    o.uniqueHeaders = this.owner.uniqueHeaders
+    o.validated = validated
+    const head = serializeHead(statusCode, headers, o)
+    this.statusCode = statusCode | 0
+    if (!message) this.statusMessage = STATUS_CODES[this.statusCode] || 'unknown'
+    else this.statusMessage = message
+    this.head = head
+    this._header = head.text
+    this.headPending = true
+    this.chunkedEncoding = head.chunked
+    this._hasBody = head.hasBody
+    this._last = head.last
+    this.shouldKeepAlive = head.shouldKeepAlive
+    return this
+  }
+
+  /** As Node: the head a write()/end() makes when writeHead was not called. */
+  _implicitHeader(): void {
+    this.writeHead(this.statusCode)
+  }
+
+  flushHeaders(): void {
+    if (this._header === null) this._implicitHeader()
+    if (this.headPending) this.send(this.takeHead(), null)
+  }
+
+  // ---- body ----
+
+  write(chunk: Chunk, encoding?: BufferEncoding | null | WriteCallback, callback?: WriteCallback): boolean {
+    if (typeof encoding === 'function') {
+      callback = encoding
+      encoding = null
+    }
+    if (this.finished) {
+      const err = nodeError(new Error('write after end'), 'ERR_STREAM_WRITE_AFTER_END')
+      process.nextTick(() => {
+        callback?.(err)
+        this.emit('error', err)
+      })
+      return false
+    }
+    if (chunk === null) throw nodeError(new TypeError('May not write null values to stream'), 'ERR_STREAM_NULL_VALUES')
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) throw invalidArgType('chunk', chunk)
+    if (this._header === null) this._implicitHeader()
+    if (!this._hasBody) {
+      // Node ignores body bytes of HEAD, 1xx, 204 and 304 responses.
+      if (callback) process.nextTick(callback, null)
+      return true
+    }
+    const pieces = this.headPending ? this.takeHead(chunk, encoding) : []
+    const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : chunk
+    if (data.byteLength > 0) {
+      if (this.chunkedEncoding) pieces.push(chunkHeader(data.byteLength), data, CRLF)
+      else pieces.push(data)
+    }
+    return this.send(pieces, callback ?? null)
+  }
+
+  end(chunk?: Chunk | null | (() => void), encoding?: BufferEncoding | null | (() => void), callback?: () => void): this {
+    if (typeof chunk === 'function') {
+      callback = chunk
+      chunk = null
+    } else if (typeof encoding === 'function') {
+      callback = encoding
+      encoding = null
+    }
+    if (this.finished) {
+      if (callback) process.nextTick(callback)
+      return this
+    }
+    if (chunk != null && typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) throw invalidArgType('chunk', chunk)
+    const enc = encoding as BufferEncoding | null | undefined
+    if (this._header === null) {
+      // The only chunk's length is the Content-Length (Node's end -> write_(fromEnd)).
+      this._contentLength = chunk == null ? 0 : byteLength(chunk, enc)
+      this._implicitHeader()
+    }
+    const pieces = this.headPending ? this.takeHead(chunk, enc) : []
+    if (chunk != null && this._hasBody) {
+      const data = typeof chunk === 'string' ? Buffer.from(chunk, enc ?? 'utf8') : chunk
+      if (data.byteLength > 0) {
+        if (this.chunkedEncoding) pieces.push(chunkHeader(data.byteLength), data, CRLF)
+        else pieces.push(data)
+      }
+    }
+    if (this.chunkedEncoding && this._hasBody) {
+      pieces.push(this.trailer === '' ? LAST_CHUNK : Buffer.from(`0\r\n${this.trailer}\r\n`, 'latin1'))
+    }
+    this.finished = true
+    if (callback) this.once('finish', callback)
+    this.send(pieces, this.onLastWritten)
+    return this
+  }
+
+  addTrailers(headers: Record<string, unknown> | [string, unknown][]): void {
+    const entries = Array.isArray(headers) ? headers : Object.entries(headers)
+    for (const [field, value] of entries) {
+      validateHeaderName(field, 'Trailer name')
+      if (Array.isArray(value) && value.length > 1 && (!this.owner.uniqueHeaders || !this.owner.uniqueHeaders.has(field.toLowerCase()))) {
+        for (const v of value) {
+          if (hasInvalidHeaderChar(String(v))) throw nodeError(new TypeError(`Invalid character in trailer content ["${field}"]`), 'ERR_INVALID_CHAR')
+          this.trailer += `${field}: ${v}\r\n`
+        }
+      } else {
+        const v = Array.isArray(value) ? value.join('; ') : String(value)
+        if (hasInvalidHeaderChar(v)) throw nodeError(new TypeError(`Invalid character in trailer content ["${field}"]`), 'ERR_INVALID_CHAR')
+        this.trailer += `${field}: ${v}\r\n`
+      }
+    }
+  }
+
+  writeContinue(callback?: WriteCallback): void {
+    this.send([CONTINUE], callback ?? null)
+    this._sent100 = true
+  }
+
+  writeProcessing(callback?: WriteCallback): void {
+    this.send([PROCESSING], callback ?? null)
+  }
+
+  writeEarlyHints(hints: Record<string, unknown>, callback?: WriteCallback): void {
+    const link = hints.link
+    if (link == null) return
+    const value = Array.isArray(link) ? link.join(', ') : String(link)
+    if (value.length === 0) return
+    if (hasInvalidHeaderChar(value)) throw nodeError(new TypeError('Invalid character in header content ["link"]'), 'ERR_INVALID_CHAR')
+    let head = `HTTP/1.1 103 Early Hints\r\nLink: ${value}\r\n`
+    for (const key of Object.keys(hints)) if (key !== 'link') head += `${key}: ${String(hints[key])}\r\n`
+    this.send([Buffer.from(head + '\r\n', 'latin1')], callback ?? null)
+  }
+
+  cork(): void {
+    this.corks++
+  }
+
+  uncork(): void {
+    if (this.corks > 0) this.corks--
+  }
+
+  setTimeout(msecs: number, callback?: Listener): this {
+    if (callback) this.on('timeout', callback)
+    this.socket.setTimeout(msecs)
+    return this
+  }
+
+  /** Ends the connection: as Node, destroying a response destroys its socket. */
+  destroy(err?: Error): this {
+    if (this.destroyed) return this
+    this.destroyed = true
+    this.errored = err ?? null
+    this.socket.destroy(err)
+    return this
+  }
+
+  // ---- the connection's side ----
+
+  /** This response's turn: write what was held, in order. */
+  activate(): void {
+    this.active = true
+    if (this.held === null) return
+    const pieces = this.held
+    const callbacks = this.heldCallbacks
+    const ended = this.heldEnd
+    this.held = null
+    this.heldCallbacks = null
+    this.heldBytes = 0
+    this.owner.write(pieces, (err) => {
+      if (callbacks !== null) for (const cb of callbacks) cb(err)
+      if (ended) this.onLastWritten(err)
+    })
+    if (this.needDrain) process.nextTick(() => this.drained())
+  }
+
+  /** The writer went below its mark (only the active response writes). */
+  drained(): void {
+    if (this.needDrain && !this.finished) {
+      this.needDrain = false
+      this.emit('drain')
+    }
+  }
+
+  /** All bytes are in the kernel: 'finish' now, 'close' on the next tick, as Node. */
+  emitFinish(): void {
+    this.writableFinished = true
+    this.emit('finish')
+    process.nextTick(emitClose, this)
+  }
+
+  /** The connection closed first. */
+  emitAbort(): void {
+    this.destroyed = true
+    if (!this.closed) process.nextTick(emitClose, this)
+  }
+
+  markClosed(): boolean {
+    if (this.closed) return false
+    this.closed = true
+    return true
+  }
+
+  // ---- internals ----
+
+  /** The head's pieces, taken once; utf8 when the first chunk is a utf8 string with non-ASCII head bytes (Node's _send). */
+  private takeHead(chunk?: Chunk | null, encoding?: BufferEncoding | null): Uint8Array[] {
+    this.headPending = false
+    const head = this.head!
+    if (typeof chunk === 'string' && (encoding == null || encoding === 'utf8' || encoding === 'utf-8') && head.head.length !== Buffer.byteLength(head.text, 'utf8')) {
+      return [Buffer.from(head.text, 'utf8')]
+    }
+    return [head.head]
+  }
+
+  private send(pieces: Uint8Array[], done: WriteCallback | null): boolean {
+    if (this.active) {
+      const ok = this.owner.write(pieces, done ?? undefined)
+      if (!ok) this.needDrain = true
+      return ok
+    }
+    // An earlier response on this connection is not finished: hold the bytes (pipelining).
+    if (this.held === null) this.held = pieces
+    else for (let i = 0; i < pieces.length; i++) this.held.push(pieces[i]!)
+    for (let i = 0; i < pieces.length; i++) this.heldBytes += pieces[i]!.byteLength
+    if (done === this.onLastWritten) this.heldEnd = true
+    else if (done !== null) (this.heldCallbacks ??= []).push(done)
+    if (this.heldBytes >= this.socket.writableHighWaterMark) {
+      this.needDrain = true
+      return false
+    }
+    return true
+  }
+}
+
+function emitClose(res: TransportResponse): void {
+  if (res.markClosed()) {
+    res.destroyed = true
+    res.emit('close')
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The transport's server: a net.Server speaking HTTP/1.1 through Node's
+ * llhttp parser, whose responses go entirely through core's SocketWriter.
+ * It behaves as an http.Server for Fastify (listen, close, address,
+ * 'request' / 'upgrade' / 'connect' / 'clientError' / 'checkContinue',
+ * keepAliveTimeout, headersTimeout, requestTimeout, maxRequestsPerSocket,
+ * setTimeout, closeAllConnections, closeIdleConnections).
+ *
+ *   Fastify({ serverFactory: vectoredServer() })
+ */
+import * as net from 'node:net'
+import { Connection } from './connection'
+import { insecureByDefault } from './parser'
+
+/** The http.createServer options the transport honours (same names and defaults as Node 20). */
+export interface TransportServerOptions {
+  keepAliveTimeout?: number
+  requestTimeout?: number
+  headersTimeout?: number
+  connectionsCheckingInterval?: number
+  maxHeaderSize?: number
+  maxHeadersCount?: number | null
+  maxRequestsPerSocket?: number
+  /** server.timeout: idle socket timeout (Fastify's connectionTimeout). 0: none. */
+  timeout?: number
+  insecureHTTPParser?: boolean
+  requireHostHeader?: boolean
+  joinDuplicateHeaders?: boolean
+  uniqueHeaders?: string[]
+  noDelay?: boolean
+  keepAlive?: boolean
+  keepAliveInitialDelay?: number
+  highWaterMark?: number
+}
+
+const KEEP_ALIVE_BUFFER = 1000 // Node's HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER
+
+function integer(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw Object.assign(new RangeError(`The value of "${name}" is out of range. It must be an integer >= 0. Received ${String(value)}`), { code: 'ERR_OUT_OF_RANGE' })
+  }
+  return value
+}
+
+export class TransportServer extends net.Server {
+  keepAliveTimeout: number
+  requestTimeout: number
+  headersTimeout: number
+  connectionsCheckingInterval: number
+  maxHeaderSize: number | undefined
+  maxHeadersCount: number | null = null
+  maxRequestsPerSocket: number
+  timeout: number
+  insecureHTTPParser: boolean | undefined
+  requireHostHeader: boolean
+  joinDuplicateHeaders: boolean
+  httpAllowHalfOpen = false
+  readonly uniqueHeadersSet: ReadonlySet<string> | null
+  /** close() was called: connections that fall idle are closed. */
+  closing = false
+  private readonly live = new Set<Connection>()
+  private sweepTimer: NodeJS.Timeout | null = null
+
+  constructor(options: TransportServerOptions = {}, requestListener?: (...args: any[]) => void) {
+    super({
+      allowHalfOpen: true,
+      noDelay: options.noDelay ?? true,
+      keepAlive: options.keepAlive,
+      keepAliveInitialDelay: options.keepAliveInitialDelay,
+      highWaterMark: options.highWaterMark,
+    } as net.ServerOpts)
+    this.requestTimeout = integer(options.requestTimeout, 'requestTimeout', 300_000)
+    this.headersTimeout = integer(options.headersTimeout, 'headersTimeout', Math.min(60_000, this.requestTimeout))
+    if (this.requestTimeout > 0 && this.headersTimeout > 0 && this.headersTimeout > this.requestTimeout) {
+      throw Object.assign(new RangeError(`The value of "headersTimeout" is out of range. It must be <= requestTimeout. Received ${this.headersTimeout}`), { code: 'ERR_OUT_OF_RANGE' })
+    }
+    this.keepAliveTimeout = integer(options.keepAliveTimeout, 'keepAliveTimeout', 5_000)
+    this.connectionsCheckingInterval = integer(options.connectionsCheckingInterval, 'connectionsCheckingInterval', 30_000)
+    this.maxHeaderSize = options.maxHeaderSize === undefined ? undefined : integer(options.maxHeaderSize, 'maxHeaderSize', 0)
+    this.maxHeadersCount = options.maxHeadersCount ?? null
+    this.maxRequestsPerSocket = integer(options.maxRequestsPerSocket, 'maxRequestsPerSocket', 0)
+    this.timeout = integer(options.timeout, 'timeout', 0)
+    this.insecureHTTPParser = options.insecureHTTPParser ?? (insecureByDefault || undefined)
+    this.requireHostHeader = options.requireHostHeader ?? true
+    this.joinDuplicateHeaders = options.joinDuplicateHeaders ?? false
+    this.uniqueHeadersSet = Array.isArray(options.uniqueHeaders) ? new Set(options.uniqueHeaders.map((h) => h.toLowerCase())) : null
+    if (requestListener) this.on('request', requestListener)
+    this.on('connection', (socket: net.Socket) => this.live.add(new Connection(this, socket)))
+    this.on('listening', () => this.startSweep())
+  }
+
+  /** Header name/value entries kept per request (Node: maxHeadersCount * 2, default 2000). */
+  get maxHeaderPairs(): number {
+    return typeof this.maxHeadersCount === 'number' ? this.maxHeadersCount << 1 : 2000
+  }
+
+  /** Date.now() as of the last sweep: enough for keep-alive deadlines, and free to read per response. */
+  clock = Date.now()
+
+  /** The connection left (closed or upgraded). */
+  forget(conn: Connection): void {
+    this.live.delete(conn)
+  }
+
+  override close(callback?: (err?: Error) => void): this {
+    this.closing = true
+    this.stopSweep()
+    this.closeIdleConnections()
+    return super.close(callback)
+  }
+
+  closeAllConnections(): void {
+    for (const conn of [...this.live]) conn.destroy()
+  }
+
+  closeIdleConnections(): void {
+    for (const conn of [...this.live]) if (conn.idle) conn.destroy()
+  }
+
+  setTimeout(msecs: number, callback?: (...args: any[]) => void): this {
+    this.timeout = msecs
+    if (callback) this.on('timeout', callback)
+    return this
+  }
+
+  override async [Symbol.asyncDispose](): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.close((err) => (err ? reject(err) : resolve())))
+  }
+
+  // One timer per server checks every connection: headersTimeout and
+  // requestTimeout (Node's connectionsCheckingInterval sweep) and the
+  // keep-alive timeout (Node arms a socket timer per idle connection).
+  private startSweep(): void {
+    this.stopSweep()
+    this.clock = Date.now()
+    const period = () => {
+      const keepAlive = this.keepAliveTimeout > 0 ? Math.max(10, this.keepAliveTimeout / 4) : 1000
+      return Math.max(10, Math.min(1000, keepAlive, this.connectionsCheckingInterval || 1000))
+    }
+    const tick = () => {
+      const now = (this.clock = Date.now())
+      const keepAliveMs = this.keepAliveTimeout > 0 ? this.keepAliveTimeout + KEEP_ALIVE_BUFFER : 0
+      for (const conn of this.live) conn.checkTimeouts(now, this.headersTimeout, this.requestTimeout, keepAliveMs)
+      this.sweepTimer = setTimeout(tick, period()).unref()
+    }
+    this.sweepTimer = setTimeout(tick, period()).unref()
+  }
+
+  private stopSweep(): void {
+    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer)
+    this.sweepTimer = null
+  }
+}
+
+/** Fastify options the factory reads (Fastify passes its own options to serverFactory). */
+interface FactoryOptions {
+  keepAliveTimeout?: number
+  requestTimeout?: number
+  connectionTimeout?: number
+  maxRequestsPerSocket?: number | null
+  http?: object | null
+  https?: unknown
+  http2?: boolean
+}
+
+/**
+ * Fastify's serverFactory for the transport:
+ * `Fastify({ serverFactory: vectoredServer() })`. Fastify's keepAliveTimeout,
+ * requestTimeout, connectionTimeout, maxRequestsPerSocket and `http` options
+ * apply, then `options` (which win).
+ */
+export function vectoredServer(options: TransportServerOptions = {}) {
+  return function createTransportServer(handler: (...args: any[]) => void, fastifyOptions: FactoryOptions = {}): TransportServer {
+    if (fastifyOptions.https || fastifyOptions.http2) {
+      throw new Error('vectored transport: HTTP/1.1 over plain TCP or unix sockets only (no https, no http2); use the default server with the plugin there')
+    }
+    const fromFastify: TransportServerOptions = { ...(fastifyOptions.http as TransportServerOptions | undefined) }
+    if (fastifyOptions.keepAliveTimeout !== undefined) fromFastify.keepAliveTimeout = fastifyOptions.keepAliveTimeout
+    if (fastifyOptions.requestTimeout !== undefined) fromFastify.requestTimeout = fastifyOptions.requestTimeout
+    if (fastifyOptions.connectionTimeout !== undefined) fromFastify.timeout = fastifyOptions.connectionTimeout
+    if (fastifyOptions.maxRequestsPerSocket !== undefined && fastifyOptions.maxRequestsPerSocket !== null && fastifyOptions.maxRequestsPerSocket > 0) {
+      fromFastify.maxRequestsPerSocket = fastifyOptions.maxRequestsPerSocket
+    }
+    const server = new TransportServer({ ...fromFastify, ...options })
+    server.on('request', handler)
+    return server
+  }
+}
