@@ -1,0 +1,151 @@
+/**
+ * The plugin's own surface: decorators, stats, the ready log, fallbacks, and
+ * what Fastify and Node observe around a direct write (hooks, log, flags).
+ */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { Writable } from 'node:stream'
+import t from 'tap'
+import Fastify from 'fastify'
+import vectored, { vectored as named, VectoredResponse } from '@vectored/server'
+import { request } from 'undici'
+import { rawRequest } from './helpers/raw-http'
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-plugin-'))
+const file = path.join(dir, 'data.bin')
+const data = Buffer.alloc(3 << 20)
+for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff
+fs.writeFileSync(file, data)
+t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+function logSink() {
+  const lines: Record<string, unknown>[] = []
+  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb() } })
+  return { lines, stream }
+}
+
+t.test('default and named exports are the same plugin', async (t) => {
+  t.equal(vectored, named)
+})
+
+t.test('sendVector, sendFile with a range, stats, ready log', async (t) => {
+  const log = logSink()
+  const app = Fastify({ logger: { level: 'info', stream: log.stream } })
+  await app.register(vectored)
+  app.get('/vector', (_req, reply) => reply.sendVector([Buffer.from('he'), new Uint8Array([108, 108]), Buffer.from('o')]))
+  app.get('/file', (_req, reply) => reply.sendFile(file))
+  app.get('/range', (_req, reply) => reply.code(206).sendFile(file, { start: 10, end: 1000009 }))
+  app.get('/missing', (_req, reply) => reply.sendFile(path.join(dir, 'nope')))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const ready = log.lines.filter((l) => String(l.msg).startsWith('vectored:'))
+  t.equal(ready.length, 1, 'one line at ready')
+  t.match(ready[0]!.msg, /writev/)
+  t.equal(app.vectored.active, true)
+
+  const before = app.vectored.stats()
+  const v = await request(`${base}/vector`)
+  t.equal(await v.body.text(), 'hello')
+  t.equal(v.headers['content-length'], '5')
+  const f = await request(`${base}/file`)
+  t.ok(Buffer.from(await f.body.arrayBuffer()).equals(data), '3 MiB file intact')
+  const r = await request(`${base}/range`)
+  t.equal(r.statusCode, 206)
+  t.ok(Buffer.from(await r.body.arrayBuffer()).equals(data.subarray(10, 1000010)), 'range intact')
+  const m = await request(`${base}/missing`)
+  t.equal(m.statusCode, 404)
+  await m.body.dump()
+  const after = app.vectored.stats()
+  t.ok(after.sendfileBytes - before.sendfileBytes >= data.length + 1000000, 'file bodies went by sendfile')
+  t.ok(after.responses > before.responses)
+  t.ok(after.directWrites > before.directWrites)
+  for (const key of ['shortWrites', 'eagainWaits', 'batchedResponses', 'bytes', 'fallbacks'] as const) t.ok(key in after, key)
+})
+
+t.test('app.inject() takes the stock path and still answers', async (t) => {
+  const app = Fastify()
+  await app.register(vectored)
+  app.get('/v', (_req, reply) => reply.sendVector([Buffer.from('a'), Buffer.from('b')]))
+  app.get('/f', (_req, reply) => reply.sendFile(file, { start: 0, end: 9 }))
+  const v = await app.inject('/v')
+  t.equal(v.body, 'ab')
+  const f = await app.inject('/f')
+  t.ok(f.rawPayload.equals(data.subarray(0, 10)))
+  await app.close()
+})
+
+t.test('HTTPS app: stock path, reason logged', async (t) => {
+  const log = logSink()
+  const app = Fastify({ logger: { stream: log.stream }, https: {} as never })
+  await app.register(vectored)
+  await app.ready()
+  t.equal(app.vectored.active, false)
+  t.match(app.vectored.reason, /TLS/)
+  t.match(log.lines.find((l) => String(l.msg).startsWith('vectored:'))?.msg, /stock path.*TLS/)
+  await app.close()
+})
+
+t.test('hooks, the completed log, reply and raw flags around a direct write', async (t) => {
+  const log = logSink()
+  const app = Fastify({ logger: { level: 'info', stream: log.stream } })
+  await app.register(vectored)
+  const seen: string[] = []
+  let rawState: unknown = null
+  app.addHook('onRequest', async () => { seen.push('onRequest') })
+  app.addHook('onSend', async () => { seen.push('onSend') })
+  app.addHook('onError', async () => { seen.push('onError') })
+  app.addHook('onResponse', async (_req, reply) => {
+    seen.push('onResponse')
+    rawState = { sent: reply.sent, headersSent: reply.raw.headersSent, ended: reply.raw.writableEnded, finished: reply.raw.writableFinished, direct: reply.raw instanceof VectoredResponse }
+  })
+  app.get('/ok', async () => ({ ok: true }))
+  app.get('/fail', async () => { throw new Error('nope') })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const ok = await request(`${base}/ok`)
+  t.same(await ok.body.json(), { ok: true })
+  await new Promise((r) => setTimeout(r, 20))
+  t.same(seen, ['onRequest', 'onSend', 'onResponse'])
+  t.same(rawState, { sent: true, headersSent: true, ended: true, finished: true, direct: true })
+  const done = log.lines.filter((l) => l.msg === 'request completed')
+  t.equal(done.length, 1)
+  t.equal(typeof done[0]!.responseTime, 'number')
+  seen.length = 0
+  const fail = await request(`${base}/fail`)
+  t.equal(fail.statusCode, 500)
+  await fail.body.dump()
+  await new Promise((r) => setTimeout(r, 20))
+  t.same(seen, ['onRequest', 'onError', 'onSend', 'onResponse'])
+})
+
+t.test('Connection: close is honoured and the socket closes after the reply', async (t) => {
+  const app = Fastify()
+  await app.register(vectored)
+  app.get('/', async () => 'bye')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const port = (app.server.address() as { port: number }).port
+  const r = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 1, ['GET'], 5000)
+  t.equal(r.responses, 1)
+  t.ok(r.closed, 'server closed the connection')
+  t.match(r.bytes.toString(), /Connection: close\r\n/)
+})
+
+t.test('server.close() with forceCloseConnections ends idle keep-alive sockets', async (t) => {
+  const app = Fastify({ forceCloseConnections: true })
+  await app.register(vectored)
+  app.get('/', async () => 'x')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as { port: number }).port
+  const r = rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n', 3, ['GET', 'GET'], 5000)
+  await new Promise((res) => setTimeout(res, 100))
+  const began = Date.now()
+  await app.close()
+  t.ok(Date.now() - began < 2000, 'close did not wait for keep-alive')
+  const result = await r
+  t.ok(result.closed)
+  t.ok(result.responses >= 1)
+})
