@@ -19,7 +19,7 @@ async function main() {
   const file = path.join(dir, 'pattern.bin')
   fs.writeFileSync(file, PATTERN.subarray(0, 4 << 20))
   const app = Fastify({ logger: false, connectionTimeout: Number(process.env.CONNECTION_TIMEOUT || 0), keepAliveTimeout: 5000 })
-  await app.register(vectored)
+  await app.register(vectored, { enabled: process.env.VECTORED_ENABLED !== '0' })
   app.get('/small', async () => ({ hello: 'world' }))
   app.get('/vector/:n', (req, reply) => {
     const n = Math.min(Number(req.params.n), PATTERN.length)
@@ -41,13 +41,32 @@ async function main() {
       })
     )
   })
+  // Like /stream, but every chunk is a fresh copy: without backpressure a
+  // client that does not read would make this grow the heap without bound.
+  app.get('/fresh/:n', (req, reply) => {
+    const n = Math.min(Number(req.params.n), PATTERN.length)
+    let at = 0
+    reply.type('application/octet-stream').send(
+      new Readable({
+        read() {
+          if (at >= n) return this.push(null)
+          const end = Math.min(n, at + 65536)
+          this.push(Buffer.from(PATTERN.subarray(at, end)))
+          at = end
+        },
+      })
+    )
+  })
   app.get('/file', (req, reply) => reply.sendFile(file))
   app.get('/__stats', async () => {
     global.gc?.()
     await new Promise((r) => setTimeout(r, 50))
     global.gc?.()
+    const m = process.memoryUsage()
     return {
-      rss: process.memoryUsage().rss,
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      external: m.external,
       fds: fs.readdirSync('/proc/self/fd').length,
       active: app.vectored.active,
       stats: app.vectored.stats(),

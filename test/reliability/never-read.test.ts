@@ -1,0 +1,66 @@
+/**
+ * Clients that send a request and never read (the plugin's server in a
+ * child process). Each asks for 8 MiB made of fresh 64 KiB Buffers, so a
+ * server that kept producing would grow by 8 MiB per client. The server's
+ * RSS growth per client must stay under the documented bound, and the
+ * server's idle timeout (Fastify connectionTimeout, 3 s) must close them all.
+ *
+ * Bound per connection, live memory (JS heap + Buffers, after gc): the
+ * writer's high-water mark (64 KiB) + the chunk that crossed it (64 KiB) +
+ * the chunk the source holds over its own 16 KiB mark (64 KiB) = 192 KiB of
+ * body bytes, plus 32 KiB for the connection's objects (socket, parser,
+ * request, reply, stream) = 224 KiB. RSS growth is reported, not bounded
+ * (freed malloc memory stays in RSS). Kernel socket buffers are not counted.
+ * Clients that do not read cannot see the close, so it is counted on the
+ * server: its fds return to where they were.
+ *
+ * CI: 300 clients (fits the default 1,024 fds). Soak: 5,000.
+ */
+import t from 'tap'
+import * as net from 'node:net'
+import { startServer } from './helpers/http'
+import { fdLimit, size, sleep } from './helpers/common'
+
+const CLIENTS = size(300, 5000)
+const TIMEOUT_MS = 3000
+const BOUND = 224 * 1024
+
+t.test(`${CLIENTS} clients that never read`, async (t) => {
+  if (fdLimit() < CLIENTS + 64) return t.fail(`the fd limit ${fdLimit()} is too low for ${CLIENTS} clients`)
+  const server = await startServer({ CONNECTION_TIMEOUT: String(TIMEOUT_MS) })
+  t.teardown(() => server.stop())
+  const before = await server.stats()
+  const live = (x: { heapUsed: number; external: number }) => x.heapUsed + x.external
+  const sockets: net.Socket[] = []
+  let received = 0
+  const opened = Date.now()
+  for (let i = 0; i < CLIENTS; i++) {
+    const socket = net.connect(server.port, '127.0.0.1')
+    socket.on('error', () => {})
+    socket.write('GET /fresh/8388608 HTTP/1.1\r\nHost: x\r\n\r\n')
+    socket.pause() // never read
+    socket.on('data', (c: Buffer) => (received += c.length))
+    sockets.push(socket)
+    if (i % 200 === 199) await sleep(5)
+  }
+  // Let every response fill its socket and stop.
+  await sleep(1500)
+  const full = await server.stats()
+  const measuredAt = Date.now()
+  const perClient = (live(full) - live(before)) / CLIENTS
+  const rssPerClient = (full.rss - before.rss) / CLIENTS
+  t.ok(full.fds >= before.fds + CLIENTS, `the server holds the ${CLIENTS} connections (${full.fds} fds)`)
+  t.ok(perClient < BOUND, `live memory ${(perClient / 1024).toFixed(1)} KiB per client, bound ${BOUND / 1024} KiB (RSS ${(rssPerClient / 1024).toFixed(1)} KiB per client)`)
+  let after = full
+  while (after.fds > before.fds && Date.now() - opened < TIMEOUT_MS + 20_000) {
+    await sleep(250)
+    after = await server.stats()
+  }
+  const closedAfter = (Date.now() - opened) / 1000
+  t.ok(after.fds <= before.fds, `the idle timeout closed every connection: server fds ${before.fds} -> ${full.fds} -> ${after.fds}, ${closedAfter.toFixed(1)} s after opening`)
+  t.ok(Date.now() - measuredAt > 0 && full.fds >= before.fds + CLIENTS, 'none closed before the measurement')
+  t.equal(received, 0, 'the clients read nothing')
+  t.equal(server.exited, null, 'the server is alive')
+  for (const s of sockets) s.destroy()
+  t.comment(`${CLIENTS} clients, RSS ${(before.rss / 1048576).toFixed(0)} -> ${(full.rss / 1048576).toFixed(0)} -> ${(after.rss / 1048576).toFixed(0)} MiB, live ${(live(before) / 1048576).toFixed(1)} -> ${(live(full) / 1048576).toFixed(1)} -> ${(live(after) / 1048576).toFixed(1)} MiB; server stats ${JSON.stringify(after.stats)}`)
+})
