@@ -18,6 +18,13 @@ export interface WriterOptions {
   highWaterMark?: number
   /** Force a mode (tests, or to opt out); default: the best the socket allows. */
   mode?: WriterMode
+  /**
+   * Pipes and FIFOs (PIPE_BUF): a write() of at most this many bytes reaches
+   * the fd in one system call that takes all of it or nothing, so writers
+   * sharing the pipe never interleave inside it. Batches then stay within
+   * this size and larger vectors go alone. Default 0: no limit.
+   */
+  atomicBytes?: number
 }
 
 interface FileRegion {
@@ -142,6 +149,8 @@ export class SocketWriter extends EventEmitter {
   /** Why the mode is not native; empty when it is. */
   readonly reason: string
   highWaterMark: number
+  /** See WriterOptions.atomicBytes; 0 when batches are not bounded. */
+  readonly atomicBytes: number
 
   private readonly backend: Backend
   private queue: Entry[] = []
@@ -150,6 +159,8 @@ export class SocketWriter extends EventEmitter {
   private wait: WaitHandle | null = null
   private error: Error | null = null
   private wantDrain = false
+  private endArgs: unknown[] | null = null
+  private endNow: (() => void) | null = null
   private socketDrainHooked = false
   private readonly onSocketDrain = () => {
     this.socketDrainHooked = false
@@ -166,6 +177,7 @@ export class SocketWriter extends EventEmitter {
     super()
     this.socket = socket
     this.highWaterMark = options?.highWaterMark ?? 64 * 1024
+    this.atomicBytes = options?.atomicBytes ?? 0
     const chosen = chooseMode(socket)
     const forced = options?.mode ?? (process.env.VECTORED_MODE as WriterMode | undefined)
     if (forced === 'stock' || (forced === 'portable' && chosen.mode !== 'stock')) {
@@ -178,6 +190,7 @@ export class SocketWriter extends EventEmitter {
     this.backend = this.mode === 'portable' ? require('./backends/portable').portableBackend : fdBackend
     if (this.mode === 'portable' && forced === undefined) warnPortableOnce()
     socket.once('close', () => this.fail(closedError()))
+    //this.deferEnd(socket as NodeSocket)
   }
 
   /** Bytes handed to write()/sendFile() and not yet in the kernel or Node's queue. */
@@ -256,8 +269,34 @@ export class SocketWriter extends EventEmitter {
     this.emit('drain')
   }
 
-  /** Writes what the queue holds until it is empty, the socket is full, or an error. */
-  private flush(): void {
+  /**
+   * socket.end() would shut the write side down under bytes this writer
+   * still holds (Node's http server ends the socket when the client
+   * half-closes; Node itself would send its queue first): so while anything
+   * is pending here, the end waits for it.
+   */
+  private deferEnd(socket: NodeSocket): void {
+    const end = socket.end
+    const writer = this
+    socket.end = function deferredEnd(this: Socket, ...args: unknown[]) {
+      if (writer.queue.length === 0 || writer.error !== null) return end.apply(this, args as never) as Socket
+      writer.endArgs = args
+      return this
+    } as typeof socket.end
+    this.endNow = () => {
+      const args = this.endArgs!
+      this.endArgs = null
+      end.apply(socket, args as never)
+    }
+  }
+
+  /**
+   * Writes what the queue holds now, in this tick, until it is empty, the
+   * socket is full, or an error (normally the writer flushes on its own at
+   * the end of the tick; call this before writing to the socket by other
+   * means, so that order holds).
+   */
+  flush(): void {
     this.scheduled = false
     const finished: Entry[] = []
     const socket = this.socket as NodeSocket
@@ -285,11 +324,16 @@ export class SocketWriter extends EventEmitter {
       }
       if (!this.writevStep(fd, finished)) break
     }
-    if (finished.length > 0) {
-      if (!this.error) (socket as NodeSocket)._unrefTimer?.()
-      this.complete(finished, null)
+    try {
+      if (finished.length > 0) {
+        if (!this.error) (socket as NodeSocket)._unrefTimer?.()
+        this.complete(finished, null)
+      }
+    } finally {
+      // After the callbacks: what they wrote in turn goes out before the end.
+      if (this.endArgs !== null && this.queue.length === 0 && this.error === null) this.endNow!()
+      this.checkDrain()
     }
-    this.checkDrain()
   }
 
   /** One writev of the batch at the front of the queue. Returns false to stop flushing. */
@@ -302,7 +346,41 @@ export class SocketWriter extends EventEmitter {
     let count = pieces.length - start
     let batchBytes = first.bytes
     let entries = 1
-    if (queue.length > 1 && first.file === null && count < iovMax) {
+    const atomic = this.atomicBytes
+    if (atomic > 0 && first.file === null && first.bytes <= atomic && count > iovMax) {
+      // An atomic vector of more than IOV_MAX pieces would be cut in two writes.
+      first.pieces = [Buffer.concat(pieces.slice(start))]
+      first.start = start = 0
+      pieces = first.pieces
+      count = 1
+    }
+    if (atomic > 0) {
+      // Batch only vectors that fit, whole, in one atomic write with the ones before.
+      let fit = 1
+      if (first.file === null && first.bytes <= atomic) {
+        let sum = first.bytes
+        let n = count
+        for (; fit < queue.length; fit++) {
+          const next = queue[fit]!
+          if (next.file !== null || sum + next.bytes > atomic || n + next.pieces.length - next.start > iovMax) break
+          sum += next.bytes
+          n += next.pieces.length - next.start
+        }
+      }
+      if (fit > 1) {
+        pieces = pieces.slice(start)
+        start = 0
+        for (; entries < fit; entries++) {
+          const next = queue[entries]!
+          for (let i = next.start; i < next.pieces.length; i++) pieces.push(next.pieces[i]!)
+          batchBytes += next.bytes
+        }
+        count = pieces.length
+      } else if (count > iovMax) {
+        count = iovMax
+        batchBytes = -1
+      }
+    } else if (queue.length > 1 && first.file === null && count < iovMax) {
       // Several vectors queued in one tick (pipelined responses): one writev.
       pieces = pieces.slice(start)
       start = 0
