@@ -9,6 +9,7 @@ export { validateHeaderName, validateHeaderValue, isHttpToken, hasInvalidHeaderC
 export { utcDate, dateLine } from './http-date'
 export { CRLF, LAST_CHUNK, chunkHeader, frameChunks } from './chunked'
 export { SocketWriter, chooseMode } from './socket-writer'
+export { writerForFd, checkNonBlocking, openFifo, PIPE_BUF, type FdWriterOptions, type NonBlockingCheck, type OpenFifoOptions } from './fd-writer'
 export type { WriteCallback, WriterMode, WriterOptions } from './socket-writer'
 export { writeStreamBody } from './bodies/stream-body'
 export type { StreamBodyOptions } from './bodies/stream-body'
