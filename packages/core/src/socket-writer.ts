@@ -190,7 +190,7 @@ export class SocketWriter extends EventEmitter {
     this.backend = this.mode === 'portable' ? require('./backends/portable').portableBackend : fdBackend
     if (this.mode === 'portable' && forced === undefined) warnPortableOnce()
     socket.once('close', () => this.fail(closedError()))
-    //this.deferEnd(socket as NodeSocket)
+    this.deferEnd(socket as NodeSocket)
   }
 
   /** Bytes handed to write()/sendFile() and not yet in the kernel or Node's queue. */

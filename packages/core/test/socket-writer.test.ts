@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import * as native from '@vectored/native'
 import { SocketWriter, chooseMode, stats, type WriterMode } from '@vectored/core'
 import { collect, connect, fdOf, openFdCount, startSink } from './helpers/sockets'
 import { FrameReader, framed, pickSize, rng } from './helpers/frames'
@@ -259,3 +260,29 @@ t.test('chooseMode: a socket without a handle is served by the stock mode', asyn
   t.equal(chosen.mode, 'stock')
   t.match(chosen.reason, /no handle/)
 })
+
+for (const mode of modes) {
+  t.test(`${mode}: socket.end() while the writer holds bytes waits for them (client half-close)`, async (t) => {
+    // As node:http does: allowHalfOpen, and socket.end() when the client's FIN arrives.
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      native.setSocketBuffers(fdOf(socket), 4096, 0)
+      socket.once('data', () => {
+        const writer = SocketWriter.of(socket, { mode })
+        writer.write([Buffer.from('response:'), Buffer.alloc(4 << 20, 9)])
+        socket.once('end', () => socket.end())
+      })
+      socket.resume()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
+    client.pause()
+    const received = collect(client)
+    client.end('request')
+    await new Promise((r) => setTimeout(r, 100))
+    client.resume()
+    const bytes = await received
+    t.equal(bytes.length, 9 + (4 << 20), 'the whole response arrived before the end')
+    t.equal(bytes.subarray(0, 9).toString(), 'response:')
+    await new Promise((resolve) => server.close(resolve))
+  })
+}
