@@ -1,0 +1,30 @@
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import * as path from 'node:path'
+
+// Each package loads with require and with import on this Node, with its
+// named exports, and ships its type declarations.
+const packages: Record<string, string[]> = {
+  '@vectored/native': ['writev', 'writevArgs', 'sendfile', 'waitWritable', 'available', 'reason'],
+  '@vectored/core': ['SocketWriter', 'serializeHead', 'advance', 'writeStreamBody', 'writeFileBody', 'stats'],
+  '@vectored/server': ['vectored', 'default', 'vectoredServer'],
+}
+
+function run(args: string[], input?: string) {
+  return spawnSync(process.execPath, args, { cwd: __dirname, input, encoding: 'utf8', timeout: 20_000 })
+}
+
+for (const [name, exports] of Object.entries(packages)) {
+  t.test(`${name}: require and import give the named exports`, async (t) => {
+    const list = JSON.stringify(exports)
+    const cjs = run(['-e', `const m = require(${JSON.stringify(name)}); const miss = ${list}.filter((k) => !(k in m)); process.stdout.write(JSON.stringify(miss))`])
+    t.equal(cjs.status, 0, cjs.stderr)
+    t.same(JSON.parse(cjs.stdout || 'null'), [], 'require: nothing missing')
+    const esm = run(['--input-type=module', '-e', `import * as m from ${JSON.stringify(name)}; const miss = ${list}.filter((k) => !(k in m)); process.stdout.write(JSON.stringify(miss))`])
+    t.equal(esm.status, 0, esm.stderr)
+    t.same(JSON.parse(esm.stdout || 'null'), [], 'import: nothing missing')
+    const pkg = require(`${name}/package.json`) as { types: string }
+    const types = path.join(path.dirname(require.resolve(`${name}/package.json`)), pkg.types)
+    t.ok(require('node:fs').existsSync(types), `${pkg.types} is there`)
+  })
+}
