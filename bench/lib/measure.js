@@ -1,15 +1,21 @@
 'use strict'
 // The two passes: correctness (raw socket, byte for byte) and timing
 // (interleaved rounds, warm-up, server CPU and peak RSS from /proc).
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const { startServer, freePort } = require('./server-process')
+const { nginxProxySpec } = require('./nginx')
+const { LOAD_CORE } = require('./pin')
 const { checkScenario } = require('./correctness')
 const { cpuMicros, peakRss } = require('./proc')
 const progress = require('./progress')
 
 const key = (v, s) => `${v}\t${s}`
 
-// Start a variant's server, or say why it cannot run.
-async function launch (variant, ctx) {
+// Start a variant's server (for a scenario with a front: behind it), or say why it cannot run.
+async function launch (variant, ctx, scenario) {
+  if (scenario?.front === 'nginx-unix') return launchBehindNginx(variant, ctx)
   const port = await freePort()
   const prep = variant.prepare(ctx.peers, port, ctx)
   if (!prep.ok) return { status: 'skipped', reason: prep.reason }
@@ -19,6 +25,41 @@ async function launch (variant, ctx) {
   if (r.status === 'unavailable') { cleanup(); return { status: 'skipped', reason: r.reason } }
   if (r.status !== 'ready') { cleanup(); return { status: 'failed', reason: `server did not start: ${r.reason}` } }
   return { ...r, stop: async () => { await r.stop(); cleanup() } }
+}
+
+// The app on a unix socket (LISTEN_PATH), nginx in front on a loopback port,
+// pinned to the load generator's core so the app has its core alone. The
+// measured pid is the app's; the load goes to nginx.
+async function launchBehindNginx (variant, ctx) {
+  if (!variant.listensOnPath) return { status: 'skipped', reason: 'n/a: this scenario compares the Fastify variants on a unix socket' }
+  if (!ctx.peers.nginx) return { status: 'skipped', reason: 'nginx not installed (apt-get install -y nginx, or run with --install-peers)' }
+  const prep = variant.prepare(ctx.peers, 0, ctx)
+  if (!prep.ok) return { status: 'skipped', reason: prep.reason }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vb-unix-'))
+  const sock = path.join(dir, 'app.sock')
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true })
+  const app = await startServer({ ...prep.spec, env: { ...prep.spec.env, BENCH_FILE: ctx.file, LISTEN_PATH: sock } }, 0)
+  if (app.status === 'unavailable') { removeDir(); return { status: 'skipped', reason: app.reason } }
+  if (app.status !== 'ready') { removeDir(); return { status: 'failed', reason: `server did not start on a unix socket: ${app.reason}` } }
+  const port = await freePort()
+  const spec = nginxProxySpec(ctx.peers.nginx.path, port, sock)
+  const front = await startServer({ ...spec, core: LOAD_CORE }, port)
+  if (front.status !== 'ready') {
+    spec.cleanup()
+    await app.stop()
+    removeDir()
+    return { status: 'failed', reason: `nginx did not start: ${front.reason}` }
+  }
+  return {
+    ...app,
+    port,
+    stop: async () => {
+      await front.stop()
+      spec.cleanup()
+      await app.stop()
+      removeDir()
+    }
+  }
 }
 
 // cells: Map key(variant, scenario) -> { variant, scenario, status, reason, ... }
@@ -39,8 +80,15 @@ async function correctnessPass (ctx, cells) {
       const why = variant.unsupported?.[scenario.name] ?? srv.missing.get(scenario.route)
       if (why) { if (cell) Object.assign(cell, { status: 'skipped', reason: why }); continue }
       progress.step(`correctness: ${variant.name} ${scenario.name}`)
+      // A scenario with a front gets its own server behind it.
+      const target = scenario.front ? await launch(variant, ctx, scenario) : srv
+      if (target.status !== 'ready') {
+        if (cell) Object.assign(cell, { status: target.status, reason: target.reason })
+        continue
+      }
       const ref = variant.name === 'fastify' ? null : references.get(scenario.name)
-      const r = await checkScenario(srv.port, scenario, ref, variant.strictHeaders)
+      const r = await checkScenario(target.port, scenario, ref, variant.strictHeaders)
+      if (scenario.front) await target.stop()
       if (variant.name === 'fastify' && r.ok) references.set(scenario.name, r.sample)
       if (cell) {
         cell.correctness = { ok: r.ok, problems: r.problems, headers: r.sample?.headers }
@@ -57,7 +105,7 @@ async function timingPass (ctx, cells, loadgen, onWindow) {
     const runnable = ctx.variants.filter((v) => cells.get(key(v.name, scenario.name)).status === 'pending')
     if (!runnable.length) continue
     const servers = new Map()
-    const launched = await Promise.all(runnable.map((v) => launch(v, ctx)))
+    const launched = await Promise.all(runnable.map((v) => launch(v, ctx, scenario)))
     runnable.forEach((v, i) => {
       const srv = launched[i]
       if (srv.status === 'ready') servers.set(v.name, srv)

@@ -53,4 +53,49 @@ http {
   }
 }
 
-module.exports = { nginxSpec }
+// nginx in front of an app on a unix socket (the nginx-unix scenario):
+// proxy_pass to unix:, HTTP/1.1 keep-alive upstream connections.
+function nginxProxySpec (nginxPath, port, socketPath) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-bench-nginx-proxy-'))
+  const conf = `# written by vectored bench/lib/nginx.js (nginx-unix scenario)
+daemon off;
+master_process off;
+worker_processes 1;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  keepalive_requests 10000000;
+  keepalive_timeout 75s;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream app {
+    server unix:${socketPath};
+    keepalive 64;
+    keepalive_requests 10000000;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf)
+  return {
+    cmd: nginxPath,
+    args: ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', path.join(dir, 'nginx.conf')],
+    readyBy: 'connect',
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+module.exports = { nginxSpec, nginxProxySpec }

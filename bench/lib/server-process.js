@@ -28,12 +28,12 @@ function canConnect (port) {
 }
 
 /**
- * spec: { cmd, args, env, cwd, readyBy: 'stdout' | 'connect' }
+ * spec: { cmd, args, env, cwd, readyBy: 'stdout' | 'connect', core (default: the server core) }
  * resolves { status: 'ready', pid, port, missing: Map<route, reason>, stop() }
  *       or { status: 'unavailable' | 'failed', reason }
  */
 async function startServer (spec, port, { timeoutMs = 15000 } = {}) {
-  const [cmd, args] = pinned(SERVER_CORE, spec.cmd, spec.args)
+  const [cmd, args] = pinned(spec.core ?? SERVER_CORE, spec.cmd, spec.args)
   const child = spawn(cmd, args, {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env, PORT: String(port) },

@@ -9,9 +9,10 @@ const SERVERS = path.join(__dirname, '..', 'servers')
 const node = (file) => () => ({ ok: true, spec: { cmd: process.execPath, args: [path.join(SERVERS, file)] } })
 
 const variants = [
-  { name: 'fastify', strictHeaders: true, desc: 'Fastify 5 stock (baseline)', prepare: node('fastify.js') },
+  // listensOnPath: the server listens on LISTEN_PATH (a unix socket) when set (the nginx-unix scenario).
+  { name: 'fastify', strictHeaders: true, listensOnPath: true, desc: 'Fastify 5 stock (baseline)', prepare: node('fastify.js') },
   { name: 'node-http', strictHeaders: false, desc: 'hand-written node:http handler', prepare: node('node-http.js') },
-  { name: 'fastify-vectored', strictHeaders: true, desc: 'Fastify + await app.register(vectored)', prepare: node('fastify-vectored.js') },
+  { name: 'fastify-vectored', strictHeaders: true, listensOnPath: true, desc: 'Fastify + await app.register(vectored)', prepare: node('fastify-vectored.js') },
   // Slot: vectored's own transport, once it exists (servers/vectored-transport.js).
   { name: 'vectored-transport', strictHeaders: false, desc: 'vectored transport (planned)', prepare: node('vectored-transport.js') },
   {

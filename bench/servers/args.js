@@ -21,7 +21,17 @@ function serverOptions () {
     strict: false
   })
   const file = process.env.BENCH_FILE || path.join(os.tmpdir(), FILE_NAME)
-  return { port: Number(values.port), scenario: values.scenario, file, host: '127.0.0.1' }
+  return { port: Number(values.port), scenario: values.scenario, file, host: '127.0.0.1', path: process.env.LISTEN_PATH || null }
 }
 
-module.exports = { serverOptions }
+// Loopback TCP, or the unix socket LISTEN_PATH when set (the nginx-unix scenario).
+function listenOptions (opts) {
+  return opts.path ? { path: opts.path } : { port: opts.port, host: opts.host }
+}
+
+function readyLine (app) {
+  const a = app.server.address()
+  return `ready ${typeof a === 'string' ? a : a.port}`
+}
+
+module.exports = { serverOptions, listenOptions, readyLine }

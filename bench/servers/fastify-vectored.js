@@ -4,7 +4,7 @@
 // `missing <route> <reason>` lines; the runner reports those cells SKIPPED.
 const Fastify = require('fastify')
 const p = require('./payloads')
-const { serverOptions } = require('./args')
+const { serverOptions, listenOptions, readyLine } = require('./args')
 
 function loadPlugin () {
   try {
@@ -41,8 +41,8 @@ async function main () {
     console.log(`missing ${p.routes.file} reply.sendFile is not provided by @vectored/server yet`)
   }
 
-  await app.listen({ port: opts.port, host: opts.host })
-  console.log(`ready ${app.server.address().port}`)
+  await app.listen(listenOptions(opts))
+  console.log(readyLine(app))
 }
 
 main().catch((err) => { console.error(err); process.exit(1) })

@@ -4,7 +4,7 @@
 const path = require('node:path')
 const Fastify = require('fastify')
 const p = require('./payloads')
-const { serverOptions } = require('./args')
+const { serverOptions, listenOptions, readyLine } = require('./args')
 
 async function main () {
   const opts = serverOptions()
@@ -27,8 +27,8 @@ async function main () {
   app.get(p.routes.file, (req, reply) => { reply.type(p.types.bin).sendFile(path.basename(opts.file)) })
   app.get(p.routes.stream, (req, reply) => { reply.type(p.types.bin).send(p.makeStream()) })
 
-  await app.listen({ port: opts.port, host: opts.host })
-  console.log(`ready ${app.server.address().port}`)
+  await app.listen(listenOptions(opts))
+  console.log(readyLine(app))
 }
 
 main().catch((err) => { console.error(err); process.exit(1) })
