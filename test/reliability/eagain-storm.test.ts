@@ -16,7 +16,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import { SocketWriter, stats, writeFileBody, writeStreamBody } from '@vectored/core'
-import { connect, startSink } from '../../packages/core/test/helpers/sockets'
+import { startPairedSink } from './helpers/sink'
 import { FrameReader, rng } from '../../packages/core/test/helpers/frames'
 import { fdLimit, openFds, size, tracked, until, watchUncaught } from './helpers/common'
 
@@ -74,7 +74,7 @@ t.test(`EAGAIN storm: ${CONNECTIONS} connections, 4 KiB receive buffers, random 
     return pieces
   }
 
-  const sink = await startSink({ receiveBuffer: 4096, maxPauseMs: 3 })
+  const sink = await startPairedSink({ receiveBuffer: 4096, maxPauseMs: 3 })
   const waitsBefore = stats.eagainWaits
   const shortBefore = stats.shortWrites
   const failures: string[] = []
@@ -86,7 +86,7 @@ t.test(`EAGAIN storm: ${CONNECTIONS} connections, 4 KiB receive buffers, random 
       const kind = kinds[c % 3]!
       const len = sizeOf(c)
       const rot = ROTATIONS[c % ROTATIONS.length]!
-      const { socket, peer } = await connect(sink, c % 2 === 0 ? 4096 : 0)
+      const { socket, peer } = await sink.connect(c % 2 === 0 ? 4096 : 0)
       const writer = SocketWriter.of(socket)
       const reader = new FrameReader(new Map([[c, digestOf(rot, len)]]), c)
       peer.on('data', (chunk: Buffer) => reader.push(chunk))

@@ -15,7 +15,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import { SocketWriter, writeFileBody, writeStreamBody } from '@vectored/core'
-import { connect, startSink } from '../../packages/core/test/helpers/sockets'
+import { startPairedSink } from './helpers/sink'
 import { FrameReader, rng } from '../../packages/core/test/helpers/frames'
 import { fdLimit, openFds, size, tracked, until, watchUncaught } from './helpers/common'
 
@@ -63,13 +63,13 @@ t.test(`faults: ${kinds.length} kinds x ${PER_KIND} connections of 4 MiB, at onc
     return pieces
   }
 
-  const sink = await startSink({ receiveBuffer: 4096, maxPauseMs: 2 })
+  const sink = await startPairedSink({ receiveBuffer: 4096, maxPauseMs: 2 })
   const failures: string[] = []
   const outcomes = new Map<Kind, { failed: number; completed: number }>(kinds.map((k) => [k, { failed: 0, completed: 0 }]))
   await Promise.all(
     Array.from({ length: kinds.length * PER_KIND }, async (_, c) => {
       const kind = kinds[c % kinds.length]!
-      const { socket, peer } = await connect(sink, 4096)
+      const { socket, peer } = await sink.connect(4096)
       const writer = SocketWriter.of(socket)
       const reader = new FrameReader(new Map([[c, digest]]), c)
       let received = 0
