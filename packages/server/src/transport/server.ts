@@ -8,6 +8,7 @@
  *
  *   Fastify({ serverFactory: vectoredServer() })
  */
+import type * as http from 'node:http'
 import * as net from 'node:net'
 import { Connection } from './connection'
 import { insecureByDefault } from './parser'
@@ -170,8 +171,10 @@ interface FactoryOptions {
  * requestTimeout, connectionTimeout, maxRequestsPerSocket and `http` options
  * apply, then `options` (which win).
  */
-export function vectoredServer(options: TransportServerOptions = {}) {
-  return function createTransportServer(handler: (...args: any[]) => void, fastifyOptions: FactoryOptions = {}): TransportServer {
+export function vectoredServer(options: TransportServerOptions = {}): (handler: (...args: any[]) => void, fastifyOptions?: Record<string, any>) => http.Server {
+  // Typed as an http.Server so that Fastify's generics infer the HTTP/1 server types.
+  return createTransportServer as unknown as (handler: (...args: any[]) => void, fastifyOptions?: Record<string, any>) => http.Server
+  function createTransportServer(handler: (...args: any[]) => void, fastifyOptions: FactoryOptions = {}): TransportServer {
     if (fastifyOptions.https || fastifyOptions.http2) {
       throw new Error('vectored transport: HTTP/1.1 over plain TCP or unix sockets only (no https, no http2); use the default server with the plugin there')
     }
