@@ -199,8 +199,11 @@ export class Connection implements RequestOwner, ResponseOwner {
     }
     this.current = req
     const res = new TransportResponse(this, req, keepAlive)
-    this.responses.push(res)
-    if (this.responses.length === 1) res.active = true
+    const responses = this.responses
+    const prev = responses[responses.length - 1]
+    responses.push(res)
+    // Writes at once when every earlier response has handed over all its bytes.
+    if (prev === undefined || (prev.active && prev.finished && !prev._last)) res.active = true
     else if (!this.outputPaused && (this.writer.needDrain || this.responses.length > 64)) this.pauseOutput()
 
     // lib/_http_server.js parserOnIncoming, after the response is made.
@@ -348,6 +351,23 @@ export class Connection implements RequestOwner, ResponseOwner {
     return this.writer.write(pieces, done)
   }
 
+  /**
+   * The writing response ended: the next ones write behind it now, so
+   * pipelined responses that are ready go out in the same writev. Not after
+   * a response that closes the connection (Node drops those).
+   */
+  responseEnded(res: TransportResponse): void {
+    const responses = this.responses
+    let i = responses.indexOf(res)
+    if (i < 0 || res._last) return
+    while (++i < responses.length) {
+      const next = responses[i]!
+      if (next.active) continue
+      next.activate()
+      if (!next.finished || next._last) break
+    }
+  }
+
   /** The last byte of `res` is in the kernel, or writing it failed. */
   responseDone(res: TransportResponse, err: Error | null): void {
     const responses = this.responses
@@ -359,10 +379,7 @@ export class Connection implements RequestOwner, ResponseOwner {
       ;(this.socket as Socket & { destroySoon(): void }).destroySoon()
       return
     }
-    const next = responses[0]
-    if (next !== undefined) {
-      next.activate()
-    } else {
+    if (responses.length === 0) {
       if (this.server.closing) {
         // Graceful close: a connection that fell idle is not kept.
         this.socket.destroySoon()
@@ -377,7 +394,12 @@ export class Connection implements RequestOwner, ResponseOwner {
   }
 
   private onWriterDrain(): void {
-    this.responses[0]?.drained()
+    for (const res of this.responses) {
+      if (!res.finished) {
+        if (res.active) res.drained()
+        break
+      }
+    }
     if (this.outputPaused && !this.failed && this.responses.length <= 64) {
       this.outputPaused = false
       this.updateReading()

@@ -33,6 +33,8 @@ export interface ResponseOwner {
   readonly uniqueHeaders: ReadonlySet<string> | null
   /** Writes now, behind earlier writes of this connection; false when the caller should wait for 'drain'. */
   write(pieces: Uint8Array[], done?: WriteCallback): boolean
+  /** `res` handed its last bytes to the writer: the next response may write behind them. */
+  responseEnded(res: TransportResponse): void
   /** The last byte of `res` is in the kernel (or the write failed). */
   responseDone(res: TransportResponse, err: Error | null): void
 }
@@ -347,6 +349,7 @@ export class TransportResponse extends Stream {
     this.finished = true
     if (callback) this.once('finish', callback)
     this.send(pieces, this.onLastWritten)
+    if (this.active) this.owner.responseEnded(this)
     return this
   }
 

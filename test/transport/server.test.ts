@@ -1,0 +1,287 @@
+/**
+ * What a deployed server needs, on the transport, over real sockets:
+ * keep-alive, pipelining (batched per tick), chunked request bodies,
+ * Expect: 100-continue, headersTimeout, requestTimeout, keepAliveTimeout,
+ * graceful close, closeAllConnections, unix sockets, upgrades
+ * (@fastify/websocket), request bodies as streams only when there is one,
+ * 'aborted'/'close' on client resets, repeated Set-Cookie.
+ */
+import t from 'tap'
+import * as fs from 'node:fs'
+import * as http from 'node:http'
+import * as net from 'node:net'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { Readable } from 'node:stream'
+import Fastify, { type FastifyInstance } from 'fastify'
+import WebSocket from 'ws'
+import vectored, { TransportServer, vectoredServer } from '@vectored/server'
+import { snapshotStats } from '@vectored/core'
+
+/** Connects, sends `data`, collects bytes until `until(bytes)` or the close; bounded. */
+function exchange(port: number | string, data: string | Buffer, until: (s: string) => boolean = () => false, ms = 5000): Promise<{ text: string; closed: boolean; socket: net.Socket }> {
+  return new Promise((resolve) => {
+    const socket = typeof port === 'number' ? net.connect(port, '127.0.0.1') : net.connect(port)
+    let text = ''
+    let closed = false
+    let settled = false
+    const done = () => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve({ text, closed, socket })
+    }
+    const timer = setTimeout(done, ms)
+    socket.setEncoding('latin1')
+    socket.on('data', (d: string) => { text += d; if (until(text)) done() })
+    socket.on('error', () => {})
+    socket.on('close', () => { closed = true; done() })
+    if (data.length > 0) socket.write(data)
+  })
+}
+
+function count(text: string, what: string): number {
+  return text.split(what).length - 1
+}
+
+function portOf(app: FastifyInstance | net.Server): number {
+  const server = 'server' in app ? app.server : app
+  return (server.address() as net.AddressInfo).port
+}
+
+async function app(options: Record<string, unknown> = {}): Promise<FastifyInstance> {
+  const a = Fastify({ logger: false, ...options, serverFactory: vectoredServer() })
+  await a.register(vectored)
+  a.get('/hello', async () => ({ hello: 'world' }))
+  a.get('/n/:n', async (req) => `n=${(req.params as { n: string }).n}`)
+  a.get('/slow/:ms', async (req) => {
+    await new Promise((r) => setTimeout(r, Number((req.params as { ms: string }).ms)))
+    return 'slow'
+  })
+  a.post('/echo', async (req, reply) => reply.type('application/octet-stream').send(req.body))
+  a.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: 64 << 20 }, (_req, body, done) => done(null, body))
+  await a.listen({ port: 0, host: '127.0.0.1' })
+  return a
+}
+
+t.test('keep-alive: two requests on one connection', async (t) => {
+  const a = await app()
+  t.teardown(() => a.close())
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  t.teardown(() => agent.destroy())
+  const sockets = new Set<net.Socket>()
+  for (let i = 0; i < 2; i++) {
+    const body = await new Promise<string>((resolve, reject) => {
+      http.get({ port: portOf(a), host: '127.0.0.1', path: '/hello', agent }, (res) => {
+        sockets.add(res.socket)
+        let s = ''
+        res.setEncoding('utf8').on('data', (d) => (s += d)).on('end', () => resolve(s))
+      }).on('error', reject)
+    })
+    t.equal(body, '{"hello":"world"}')
+  }
+  t.equal(sockets.size, 1, 'the same socket served both')
+  t.equal(a.server.constructor.name, 'TransportServer')
+  t.equal(portOf(a), (a.server.address() as net.AddressInfo).port, 'address() gives the port')
+})
+
+t.test('pipelining: responses in request order, written together', async (t) => {
+  const a = await app()
+  t.teardown(() => a.close())
+  const before = snapshotStats().batchedResponses
+  const n = 20
+  let req = ''
+  for (let i = 0; i < n; i++) req += `GET /${i % 3 === 0 ? 'slow/5' : `n/${i}`} HTTP/1.1\r\nHost: t\r\n\r\n`
+  const { text } = await exchange(portOf(a), req, (s) => count(s, 'HTTP/1.1 200 OK') === n && /(slow|n=\d+)$/.test(s))
+  t.equal(count(text, 'HTTP/1.1 200 OK'), n, `${n} responses`)
+  const bodies = [...text.matchAll(/\r\n\r\n(slow|n=\d+)/g)].map((m) => m[1])
+  t.same(bodies, Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 'slow' : `n=${i}`)), 'in request order')
+  t.ok(snapshotStats().batchedResponses > before, 'some responses shared a writev')
+})
+
+t.test('chunked request bodies, and a large body with backpressure', async (t) => {
+  const a = await app()
+  t.teardown(() => a.close())
+  const body = Buffer.alloc(3 << 20, 7)
+  const res = await fetch(`http://127.0.0.1:${portOf(a)}/echo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: Readable.toWeb(Readable.from([body.subarray(0, 1 << 20), body.subarray(1 << 20)])) as unknown as BodyInit,
+    duplex: 'half',
+  } as RequestInit)
+  const echoed = Buffer.from(await res.arrayBuffer())
+  t.equal(res.status, 200)
+  t.ok(echoed.equals(body), `${echoed.length} bytes echoed`)
+  const raw = await exchange(portOf(a), 'POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n', (s) => s.endsWith('hello world'))
+  t.match(raw.text, /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 11\r\n[^]*\r\n\r\nhello world$/)
+})
+
+t.test('Expect: 100-continue', async (t) => {
+  const a = await app()
+  t.teardown(() => a.close())
+  const socket = net.connect(portOf(a), '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  socket.setEncoding('latin1')
+  let text = ''
+  const seen = (what: string) => new Promise<void>((resolve) => {
+    const check = () => { if (text.includes(what)) { socket.off('data', check); resolve() } }
+    socket.on('data', (d: string) => { text += d; check() })
+    check()
+  })
+  socket.write('POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n')
+  await seen('HTTP/1.1 100 Continue\r\n\r\n')
+  t.notOk(text.includes('200 OK'), 'only the interim response before the body')
+  socket.write('hello')
+  await seen('hello')
+  t.match(text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nhello$/)
+
+  // checkContinue handed to the application when it listens.
+  const server = new TransportServer()
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(417, { 'content-length': '0' })
+    res.end()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => server.close())
+  const r = await exchange(portOf(server), 'POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n', (s) => s.includes('\r\n\r\n'))
+  t.match(r.text, /^HTTP\/1\.1 417 Expectation Failed\r\n/, "the application's checkContinue answered")
+})
+
+t.test('headersTimeout and requestTimeout answer 408 and close', async (t) => {
+  const server = new TransportServer({ headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 }, (req: http.IncomingMessage, res: http.ServerResponse) => {
+    req.resume()
+    req.on('end', () => res.end('late'))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => server.close())
+  let began = Date.now()
+  const headers = await exchange(portOf(server), 'GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ')
+  t.match(headers.text, /^HTTP\/1\.1 408 Request Timeout\r\nConnection: close\r\n\r\n$/, 'an unfinished head gets 408')
+  t.ok(headers.closed, 'and the connection closes')
+  t.ok(Date.now() - began >= 250 && Date.now() - began < 2000, `after ${Date.now() - began} ms`)
+  began = Date.now()
+  const body = await exchange(portOf(server), 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab')
+  t.match(body.text, /^HTTP\/1\.1 408 Request Timeout\r\n/, 'an unfinished body gets 408')
+  t.ok(body.closed)
+  t.ok(Date.now() - began >= 550 && Date.now() - began < 2500, `after ${Date.now() - began} ms`)
+})
+
+t.test('keepAliveTimeout closes an idle connection', async (t) => {
+  const a = await app({ keepAliveTimeout: 200 })
+  t.teardown(() => a.close())
+  const began = Date.now()
+  const r = await exchange(portOf(a), 'GET /hello HTTP/1.1\r\nHost: t\r\n\r\n', () => false, 4000)
+  t.match(r.text, /Keep-Alive: timeout=0\r\n/, 'announced')
+  t.ok(r.closed, 'closed by the server')
+  const after = Date.now() - began
+  t.ok(after >= 200 && after < 3000, `after ${after} ms (Node: timeout + 1 s)`)
+})
+
+t.test('maxRequestsPerSocket: Connection: close on the last allowed request, 503 after (as Node)', async (t) => {
+  const a = await app({ maxRequestsPerSocket: 2 })
+  t.teardown(() => a.close())
+  const get = (p: string) => `GET ${p} HTTP/1.1\r\nHost: t\r\n\r\n`
+  const r = await exchange(portOf(a), get('/n/1') + get('/n/2') + get('/n/3'), (s) => s.includes('503 Service Unavailable') && s.endsWith('\r\n\r\n'))
+  t.match(r.text, /Keep-Alive: timeout=72, max=2\r\n[^]*n=1HTTP\/1\.1 200 OK\r\n[^]*Connection: close\r\n[^]*n=2HTTP\/1\.1 503 Service Unavailable\r\n/)
+})
+
+t.test('close(): idle connections go at once, busy ones after their response', async (t) => {
+  const a = await app()
+  const idle = await exchange(portOf(a), 'GET /hello HTTP/1.1\r\nHost: t\r\n\r\n', (s) => s.endsWith('}'))
+  t.notOk(idle.closed, 'kept alive')
+  const idleClosed = new Promise<void>((r) => (idle.socket.destroyed ? r() : idle.socket.once('close', () => r())))
+  const busy = exchange(portOf(a), 'GET /slow/300 HTTP/1.1\r\nHost: t\r\n\r\n')
+  await new Promise((r) => setTimeout(r, 100))
+  const closing = a.close()
+  await idleClosed
+  t.pass('the idle connection was closed')
+  const b = await busy
+  t.match(b.text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nslow$/, 'the busy request was answered')
+  t.ok(b.closed, 'then its connection closed')
+  await closing
+  t.pass('close() resolved')
+})
+
+t.test('closeAllConnections ends busy connections', async (t) => {
+  const server = new TransportServer({}, () => {})
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const pending = exchange(portOf(server), 'GET / HTTP/1.1\r\nHost: t\r\n\r\n')
+  await new Promise((r) => setTimeout(r, 100))
+  server.closeAllConnections()
+  const r = await pending
+  t.ok(r.closed)
+  t.equal(r.text, '', 'nothing was written')
+  await new Promise((r) => server.close(r))
+})
+
+t.test('unix socket', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-transport-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const a = Fastify({ logger: false, serverFactory: vectoredServer() })
+  a.get('/', async () => ({ unix: true }))
+  const socketPath = path.join(dir, 's.sock')
+  await a.listen({ path: socketPath })
+  t.teardown(() => a.close())
+  t.equal(a.server.address(), socketPath, 'address() is the path')
+  const r = await exchange(socketPath, 'GET / HTTP/1.1\r\nHost: t\r\n\r\n', (s) => s.endsWith('}'))
+  t.match(r.text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\{"unix":true\}$/)
+})
+
+t.test('upgrade: @fastify/websocket echoes', async (t) => {
+  const a = Fastify({ logger: false, serverFactory: vectoredServer() })
+  await a.register(require('@fastify/websocket'))
+  a.register(async (scope) => {
+    scope.get('/ws', { websocket: true }, (socket: WebSocket) => {
+      socket.on('message', (m: Buffer) => socket.send(`echo:${m.toString()}`))
+    })
+  })
+  a.get('/plain', async () => 'plain')
+  await a.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => a.close())
+  const ws = new WebSocket(`ws://127.0.0.1:${portOf(a)}/ws`)
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  const reply = new Promise<string>((resolve) => ws.once('message', (m: Buffer) => resolve(m.toString())))
+  ws.send('hi')
+  t.equal(await reply, 'echo:hi')
+  ws.close()
+  const res = await fetch(`http://127.0.0.1:${portOf(a)}/plain`)
+  t.equal(await res.text(), 'plain', 'plain requests still served')
+})
+
+t.test('request objects: a stream only with a body; aborted and close on a client reset', async (t) => {
+  const seen: { method: string; readable: boolean; headers: unknown; version: string }[] = []
+  let aborted: Promise<boolean> | null = null
+  const server = new TransportServer({}, (req: http.IncomingMessage, res: http.ServerResponse) => {
+    seen.push({ method: req.method!, readable: req instanceof Readable, headers: req.headers, version: req.httpVersion })
+    if (req.url === '/abort') {
+      aborted = new Promise((resolve) => req.on('close', () => resolve(req.aborted)))
+      req.resume()
+      return
+    }
+    req.resume()
+    req.on('end', () => res.end('done'))
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => server.close())
+  await exchange(portOf(server), 'GET / HTTP/1.1\r\nHost: t\r\nX-A: 1\r\nX-A: 2\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n\r\n', (s) => s.endsWith('done'))
+  await exchange(portOf(server), 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi', (s) => s.endsWith('done'))
+  t.same(seen[0], { method: 'GET', readable: false, headers: { host: 't', 'x-a': '1, 2', 'set-cookie': ['a', 'b'] }, version: '1.1' }, 'GET: plain object, Node header merging')
+  t.equal(seen[1]!.readable, true, 'POST with a body: a Readable')
+  const partial = await exchange(portOf(server), 'POST /abort HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc', () => true, 500)
+  partial.socket.destroy()
+  t.equal(await aborted, true, "'close' with aborted = true")
+})
+
+t.test('repeated Set-Cookie with @fastify/cookie', async (t) => {
+  const a = Fastify({ logger: false, serverFactory: vectoredServer() })
+  await a.register(require('@fastify/cookie'))
+  a.get('/', (_req, reply) => {
+    ;(reply as unknown as { setCookie(n: string, v: string): unknown }).setCookie('a', '1')
+    ;(reply as unknown as { setCookie(n: string, v: string): unknown }).setCookie('b', '2')
+    reply.send('ok')
+  })
+  await a.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => a.close())
+  const r = await exchange(portOf(a), 'GET / HTTP/1.1\r\nHost: t\r\n\r\n', (s) => s.endsWith('ok'))
+  t.equal(count(r.text, '\r\nset-cookie: '), 2, 'two Set-Cookie lines')
+})
