@@ -10,7 +10,7 @@ import * as tls from 'node:tls'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { backend, backendReason } from '@vectored/core'
-import { VectoredResponse, flushBeforeClientError } from './response'
+import { VectoredResponse, flushBeforeClientError, flushBeforeCloseIdle } from './response'
 import { stats, type VectoredStats } from './stats'
 import { VectorBody, vectorLength } from './vector-body'
 
@@ -97,6 +97,7 @@ async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void
   if (slot !== null) {
     (app.server as unknown as Record<symbol, unknown>)[slot] = VectoredResponse
     app.server.prependListener('clientError', flushBeforeClientError)
+    flushBeforeCloseIdle(app.server)
   }
   const decorator: VectoredDecorator = {
     active: slot !== null,
@@ -106,10 +107,6 @@ async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void
   app.decorate('vectored', decorator)
   app.decorateReply('sendVector', sendVector)
   app.decorateReply('sendFile', sendFile)
-  app.addHook('onReady', async function logPath() {
-    if (decorator.active) app.log.info(`vectored: replies go to the socket with writev (${decorator.reason}); app.inject() and non-plain sockets use the stock path`)
-    else app.log.info(`vectored: stock path for every reply (${decorator.reason})`)
-  })
 }
 
 export const vectored = fp(plugin, { fastify: '5.x', name: '@vectored/server' })

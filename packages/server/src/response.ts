@@ -112,11 +112,34 @@ export function writerFor(socket: Socket): SocketWriter | null {
  * Node's clientError path (and Fastify's handler on it) writes an error
  * response straight to the socket and destroys it; bytes still queued in the
  * writer must go first, as they would have with socket.write.
- * ADAPTER: calls the writer's private flush until core offers a public one.
  */
 export function flushBeforeClientError(_err: Error, socket: Socket): void {
   const writer = (socket as HttpSocket)[kWriter]
-  if (writer && writer.pendingBytes > 0) (writer as unknown as { flush(): void }).flush()
+  if (writer && writer.pendingBytes > 0) writer.flush()
+}
+
+/**
+ * server.closeIdleConnections() (from server.close() and Fastify's close)
+ * destroys every connection whose parser is between requests and whose
+ * response is `finished`. Stock bytes of a finished response are already in
+ * the kernel by then; ours may still sit in the writer until the end of the
+ * tick, so they are written first (what EAGAIN leaves is lost, as stock
+ * loses libuv's queue on destroy).
+ */
+export function flushBeforeCloseIdle(server: http.Server): void {
+  const closeIdle = server.closeIdleConnections
+  server.closeIdleConnections = function closeIdleAfterFlush(this: http.Server & Record<symbol, { idle(): { socket: HttpSocket }[] } | undefined>) {
+    // Node sets its connection list when the server starts listening.
+    const kConnections = Object.getOwnPropertySymbols(this).find((s) => s.description === 'http.server.connections')
+    const connections = kConnections === undefined ? undefined : this[kConnections]
+    if (connections !== undefined) {
+      for (const { socket } of connections.idle()) {
+        const writer = socket[kWriter]
+        if (writer && writer.pendingBytes > 0) writer.flush()
+      }
+    }
+    return closeIdle.call(this)
+  }
 }
 
 /** Is `socket` ready for `res` to write on it now, in order? */
