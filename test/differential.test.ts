@@ -55,8 +55,8 @@ t.before(async () => {
       const pair = await appsFor(s.config)
       const began = Date.now()
       const [stock, ours] = await Promise.all([
-        rawRequest(pair.stockPort, s.request, s.responses, s.methods),
-        rawRequest(pair.oursPort, s.request, s.responses, s.methods),
+        rawRequest(pair.stockPort, s.request, s.responses, s.methods, 20000, { halfClose: s.halfClose === true }),
+        rawRequest(pair.oursPort, s.request, s.responses, s.methods, 20000, { halfClose: s.halfClose === true }),
       ])
       results.set(s.name, { stock, ours })
       if (process.env.DIFF_TIMES) console.error(Date.now() - began, s.name) // the slow ones: DIFF_TIMES=1

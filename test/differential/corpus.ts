@@ -19,6 +19,8 @@ export interface Scenario {
   responses: number
   /** Methods of the requests in order (HEAD responses have no body). */
   methods: string[]
+  /** The client half-closes (FIN) right after writing the request. */
+  halfClose?: boolean
 }
 
 export const configs = {
@@ -269,5 +271,16 @@ export function scenarios(): Scenario[] {
   out.push({ name: 'maxRequestsPerSocket 3, one', config: 'limited', request: get('/json/3'), responses: 1, methods: ['GET'] })
   out.push({ name: 'keepAliveTimeout 2s', config: 'shortKeepAlive', request: get('/json/3'), responses: 1, methods: ['GET'] })
   out.push({ name: 'keepAliveTimeout 2s, HTTP/1.0', config: 'shortKeepAlive', request: 'GET /json/3 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', responses: 1, methods: ['GET'] })
+  // A client that half-closes right after its request(s): Node ends the socket on the
+  // FIN once the responses are out; bytes still in the writer (1 MiB waits on EAGAIN) must go first.
+  const halfClosed: string[][] = [
+    ['/json-sync'], ['/json/3'], ['/buffer/1048576'], ['/stream/70000'],
+    Array(10).fill('/json-sync'), ['/json-sync', '/buffer/1048576', '/json-sync'], ['/json-sync', '/close', '/json-sync'],
+  ]
+  for (const list of halfClosed) {
+    out.push({ name: `half-closed client: ${list.join(' ')}`, config: 'default', request: list.map((p) => get(p)).join(''), responses: list.includes('/close') ? list.indexOf('/close') + 1 : list.length, methods: list.map(() => 'GET'), halfClose: true })
+  }
+  // A response not ready when the FIN is read: Node ends the connection, neither answers.
+  out.push({ name: 'half-closed client: /slow/20', config: 'default', request: get('/slow/20'), responses: 0, methods: ['GET'], halfClose: true })
   return out
 }

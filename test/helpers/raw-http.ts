@@ -90,7 +90,9 @@ export function parseResponses(data: Buffer, methods: string[], atEnd = false): 
  * Sends `request` on a fresh connection and reads until `expected` responses;
  * when the last one announced a close, waits (bounded) to see the close.
  */
-export function rawRequest(port: number, request: string | Buffer, expected: number, methods: string[], timeoutMs = 20000): Promise<RawResult> {
+/** halfClose: end the client's write side right after the request (FIN), then keep reading. */
+export function rawRequest(port: number, request: string | Buffer, expected: number, methods: string[], timeoutMs = 20000,
+  options: { halfClose?: boolean } = {}): Promise<RawResult> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1')
     const parts: Buffer[] = []
@@ -123,6 +125,7 @@ export function rawRequest(port: number, request: string | Buffer, expected: num
     socket.on('error', () => { closed = true })
     socket.on('close', () => { closed = true; finish(false) })
     socket.write(request)
+    if (options.halfClose === true) socket.end()
   })
 }
 
