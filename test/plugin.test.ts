@@ -10,7 +10,7 @@ import t from 'tap'
 import Fastify from 'fastify'
 import vectored, { vectored as named, VectoredResponse } from '@vectored/server'
 import { request } from 'undici'
-import { rawRequest } from './helpers/raw-http'
+import { maskDates, rawRequest } from './helpers/raw-http'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-plugin-'))
 const file = path.join(dir, 'data.bin')
@@ -147,4 +147,36 @@ t.test('server.close() with forceCloseConnections ends idle keep-alive sockets',
   const result = await r
   t.ok(result.closed)
   t.ok(result.responses >= 1)
+})
+
+t.test('sendVector sends the bytes stock Fastify sends for the joined Buffer, hooks or not', async (t) => {
+  const pieces = () => [Buffer.from('head|'), Buffer.alloc(0), Buffer.alloc(70_000, 1), new Uint8Array([2, 3, 4])]
+  const joined = Buffer.concat(pieces())
+  async function serve(plugin: boolean, onSend: boolean) {
+    const app = Fastify()
+    if (plugin) await app.register(vectored)
+    if (onSend) app.addHook('onSend', async (_req, reply, payload) => (reply.header('x-hooked', '1'), payload))
+    app.get('/v', (_req, reply) => {
+      reply.code(201).header('x-extra', 'yes').type('application/x-test')
+      return plugin ? reply.sendVector(pieces()) : reply.send(Buffer.concat(pieces()))
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    return app
+  }
+  for (const onSend of [false, true]) {
+    const stock = await serve(false, onSend)
+    const ours = await serve(true, onSend)
+    const port = (app: typeof stock) => (app.server.address() as { port: number }).port
+    for (const method of ['GET', 'HEAD']) {
+      const request = `${method} /v HTTP/1.1\r\nHost: x\r\n\r\n${method} /v HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`
+      const a = await rawRequest(port(stock), request, 2, [method, method])
+      const b = await rawRequest(port(ours), request, 2, [method, method])
+      t.equal(b.responses, 2, `${method}, onSend ${onSend}: both responses`)
+      t.ok(maskDates(b.bytes).equals(maskDates(a.bytes)), `${method}, onSend ${onSend}: the same bytes as stock`)
+    }
+    const injected = await ours.inject('/v')
+    t.ok(injected.rawPayload.equals(joined), `inject (no socket), onSend ${onSend}: the joined bytes`)
+    await stock.close()
+    await ours.close()
+  }
 })

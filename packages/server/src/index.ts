@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { backend, backendReason } from '@vectored/core'
 import { VectoredResponse, flushBeforeClientError, flushBeforeCloseIdle } from './response'
 import { stats, type VectoredStats } from './stats'
-import { VectorBody, vectorLength } from './vector-body'
+import { vectorLength, vectorPayload } from './vector-payload'
 
 export interface VectoredOptions {
   /** false: register the decorators but leave node:http's transport alone. Default true. */
@@ -66,11 +66,27 @@ function serverReason(app: FastifyInstance, opts: VectoredOptions): { reason: st
   return { reason: '', slot }
 }
 
+// Fastify's per-route context (lib/symbols.js: kRouteContext = Symbol('fastify.context')),
+// found by description on the first reply; its onSend holds every onSend hook of the route.
+let kRouteContext: symbol | null | undefined
+
+function hasOnSendHooks(reply: FastifyReply): boolean {
+  if (kRouteContext === undefined) {
+    kRouteContext = Object.getOwnPropertySymbols(reply).find((s) => s.description === 'fastify.context') ?? null
+  }
+  if (kRouteContext === null) return true
+  const context = (reply as unknown as Record<symbol, { onSend?: unknown[] | null } | undefined>)[kRouteContext]
+  return context === undefined || (context.onSend != null && context.onSend.length > 0)
+}
+
 function sendVector(this: FastifyReply, pieces: Uint8Array[]): FastifyReply {
   const length = vectorLength(pieces)
   if (!this.hasHeader('content-type')) this.type('application/octet-stream')
-  this.header('content-length', length)
-  return this.send(new VectorBody(pieces, length))
+  // Unjoined only where nothing else sees the payload; onSend hooks (compress,
+  // etag...) and replies without a socket (inject) get the joined Buffer,
+  // exactly what reply.send(Buffer.concat(pieces)) would give them.
+  if (this.raw instanceof VectoredResponse && !hasOnSendHooks(this)) return this.send(vectorPayload(pieces, length))
+  return this.send(Buffer.concat(pieces, length))
 }
 
 function sendFile(this: FastifyReply, path: string, range?: FileRange): FastifyReply {

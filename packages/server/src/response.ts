@@ -12,6 +12,7 @@ import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { SocketWriter } from '@vectored/core'
 import { counters, countFallback } from './stats'
+import { vectorPiecesOf } from './vector-payload'
 
 type Bytes = Uint8Array
 type Callback = (err?: Error | null) => void
@@ -167,6 +168,18 @@ export class VectoredResponse extends http.ServerResponse {
    */
   override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
     const self = this as unknown as NodeResponse
+    const vector = vectorPiecesOf(chunk)
+    // Where the writer cannot take a vector payload, Node gets its bytes joined.
+    if (vector !== undefined && !self._headerSent && self.outputData.length === 0) {
+      const writer = ownsSocket(this, this.socket as HttpSocket | null) ? writerFor(this.socket!) : null
+      if (writer === null || self._header === null || self.chunkedEncoding || typeof callback !== 'undefined') {
+        return super.end(Buffer.concat(vector) as never, encoding as never, callback as never)
+      }
+      const pieces: Bytes[] = [Buffer.from(self._header, 'latin1')]
+      if (self._hasBody) for (let i = 0; i < vector.length; i++) pieces.push(vector[i]!)
+      return this.endWith(writer, pieces)
+    }
+    if (vector !== undefined) chunk = Buffer.concat(vector)
     if (
       typeof chunk === 'function' || typeof encoding === 'function' || this.writableEnded ||
       self._headerSent || self.outputData.length !== 0 || this.strictContentLength ||
@@ -402,30 +415,6 @@ export class VectoredResponse extends http.ServerResponse {
     src.resume()
   }
 
-  /**
-   * A body as a list of buffers, not concatenated (reply.sendVector). Returns
-   * false when this response cannot take it now; the caller then writes the
-   * pieces one by one through Node.
-   */
-  endVector(pieces: Bytes[], length: number): boolean {
-    const self = this as unknown as NodeResponse
-    const socket = this.socket as HttpSocket | null
-    if (self._header !== null || this.writableEnded || !ownsSocket(this, socket) || this.hasHeader('trailer')) return false
-    const writer = writerFor(socket)
-    if (writer === null) return false
-    self._contentLength = length
-    self._implicitHeader()
-    if (self.chunkedEncoding) {
-      // Content-Length removed by a hook: Node frames it; the pieces still go unjoined.
-      for (let i = 0; i < pieces.length; i++) this.write(pieces[i]!)
-      this.end()
-      return true
-    }
-    const vector: Bytes[] = [Buffer.from(self._header!, 'latin1')]
-    if (self._hasBody) for (let i = 0; i < pieces.length; i++) vector.push(pieces[i]!)
-    this.endWith(writer, vector)
-    return true
-  }
 }
 
 // Accessors over Node's prototype properties (TypeScript types them as fields).

@@ -160,6 +160,7 @@ export class Connection implements RequestOwner, ResponseOwner {
   }
 
   onRequest(major: number, minor: number, raw: string[] | undefined, methodIndex: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): number {
+    if (this.failed) return PARSE_ON // the connection is being failed (timeout): nothing more is served
     if (raw === undefined) {
       raw = this.pendingHeaders
       this.pendingHeaders = []
@@ -188,6 +189,7 @@ export class Connection implements RequestOwner, ResponseOwner {
       this.socket.destroy()
       return PARSE_UPGRADE
     }
+    if (this.idleSince !== 0 && server.timeout > 0) this.socket.setTimeout(server.timeout)
     this.idleSince = 0
     const headers = buildHeaders(raw, join)
     const te = headers['transfer-encoding']
@@ -249,7 +251,7 @@ export class Connection implements RequestOwner, ResponseOwner {
 
   onBody(chunk: Buffer): void {
     const req = this.current
-    if (req === null || !req.hasBody) return
+    if (req === null || !req.hasBody || this.failed) return
     const body = req as BodyRequest
     if (body.destroyed) return
     if (!body.pushBody(chunk) && !this.bodyPaused) {
@@ -262,9 +264,12 @@ export class Connection implements RequestOwner, ResponseOwner {
     const req = this.current
     this.current = null
     if (req === null) return
-    const trailers = this.pendingHeaders.length > 0 ? this.pendingHeaders : null
-    this.pendingHeaders = []
-    this.pendingUrl = ''
+    let trailers: string[] | null = null
+    if (this.pendingHeaders.length > 0) {
+      trailers = this.pendingHeaders
+      this.pendingHeaders = []
+      this.pendingUrl = ''
+    }
     if (req.hasBody) (req as BodyRequest).endBody(trailers)
     else req.complete = true
     if (this.bodyPaused) {
@@ -288,8 +293,8 @@ export class Connection implements RequestOwner, ResponseOwner {
     if (this.failed) return
     this.failed = true
     if (this.parser !== null) prepareError(err, this.parser)
-    this.outputPaused = true
-    this.updateReading()
+    // Reading goes on (as in Node): the client's FIN must still be seen, or a
+    // handler that only ends its side would leave the connection half open.
     this.clientError(err)
   }
 
@@ -374,18 +379,14 @@ export class Connection implements RequestOwner, ResponseOwner {
     if (responses[0] === res) responses.shift()
     if (err !== null) return // the writer destroyed the socket; onSocketClose finishes the rest
     res.emitFinish()
-    ;(res.req as EmptyRequest | BodyRequest).finish()
     if (res._last) {
       ;(this.socket as Socket & { destroySoon(): void }).destroySoon()
       return
     }
     if (responses.length === 0) {
-      if (this.server.closing) {
-        // Graceful close: a connection that fell idle is not kept.
-        this.socket.destroySoon()
-        return
-      }
+      // Idle: the keep-alive deadline runs (the server's sweep), not server.timeout (as Node's resOnFinish).
       this.idleSince = this.server.clock
+      if (this.server.timeout > 0) this.socket.setTimeout(0)
     }
     if (this.outputPaused && !this.failed && !this.writer.needDrain && responses.length <= 64) {
       this.outputPaused = false
@@ -460,8 +461,6 @@ export class Connection implements RequestOwner, ResponseOwner {
       if ((headersTimeout > 0 && !parser.headersCompleted() && elapsed > headersTimeout) || (requestTimeout > 0 && elapsed > requestTimeout)) {
         const err = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' })
         this.failed = true
-        this.outputPaused = true
-        this.updateReading()
         this.clientError(err)
       }
     } else if (keepAliveMs > 0 && this.idleSince > 0 && this.responses.length === 0 && now - this.idleSince >= keepAliveMs) {
@@ -478,15 +477,24 @@ export class Connection implements RequestOwner, ResponseOwner {
   /** The client finished sending (FIN). */
   private onSocketEnd(): void {
     const parser = this.parser
-    if (parser === null) return
+    // After a client error, whoever handled it ends or destroys the socket (as in Node).
+    if (parser === null || this.failed) return
     const ret = parser.finish()
     if (ret instanceof Error) {
       this.parseError(ret)
       return
     }
-    // Responses still owed go out, and the connection closes after the last one.
+    // As Node (httpAllowHalfOpen false by default): the client's FIN ends the
+    // connection; responses still owed are dropped and their requests aborted.
+    // With httpAllowHalfOpen, they go out and the connection closes after them.
     const last = this.responses[this.responses.length - 1]
-    if (last !== undefined) last._last = true
+    if (this.server.httpAllowHalfOpen && last !== undefined) last._last = true
+    else this.endSocket()
+  }
+
+  /** socket.end() behind the bytes already handed to the writer. */
+  private endSocket(): void {
+    if (this.writer.pendingBytes > 0) this.writer.write([], () => this.socket.end())
     else this.socket.end()
   }
 

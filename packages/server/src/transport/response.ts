@@ -73,6 +73,8 @@ export class TransportResponse extends Stream {
   /** end() was called (Node's name for writableEnded). */
   finished = false
   writableFinished = false
+  /** Always true, as OutgoingMessage's (stream.finished reads a false one as "finished"). */
+  writable = true
   destroyed = false
   errored: Error | null = null
   chunkedEncoding = false
@@ -121,6 +123,8 @@ export class TransportResponse extends Stream {
     this._hasBody = req.method !== 'HEAD'
     // HTTP/1.0: chunked only when the client says it takes it (ServerResponse's constructor).
     this.useChunkedEncodingByDefault = req.httpVersionMinor >= 1 || req.httpVersionMajor > 1 || /(?:^|\W)chunked(?:$|\W)/i.test(String(req.headers.te ?? ''))
+    // First 'finish' listener, as Node's resOnFinish: the request is over, 'close' follows.
+    this.on('finish', afterFinish)
   }
 
   get connection(): Socket {
@@ -131,9 +135,6 @@ export class TransportResponse extends Stream {
   }
   get writableEnded(): boolean {
     return this.finished
-  }
-  get writable(): boolean {
-    return !this.finished && !this.destroyed
   }
   get writableCorked(): number {
     return this.corks
@@ -444,7 +445,6 @@ export class TransportResponse extends Stream {
   emitFinish(): void {
     this.writableFinished = true
     this.emit('finish')
-    process.nextTick(emitClose, this)
   }
 
   /** The connection closed first. */
@@ -489,6 +489,16 @@ export class TransportResponse extends Stream {
     }
     return true
   }
+}
+
+function afterFinish(this: TransportResponse): void {
+  process.nextTick(closeAfterFinish, this)
+}
+
+/** Node's order: the response's 'close', then the request's (its 'end' and 'close' come a tick later). */
+function closeAfterFinish(res: TransportResponse): void {
+  emitClose(res)
+  ;(res.req as unknown as { finish(): void }).finish()
 }
 
 function emitClose(res: TransportResponse): void {

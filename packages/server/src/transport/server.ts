@@ -58,8 +58,6 @@ export class TransportServer extends net.Server {
   joinDuplicateHeaders: boolean
   httpAllowHalfOpen = false
   readonly uniqueHeadersSet: ReadonlySet<string> | null
-  /** close() was called: connections that fall idle are closed. */
-  closing = false
   private readonly live = new Set<Connection>()
   private sweepTimer: NodeJS.Timeout | null = null
 
@@ -105,7 +103,6 @@ export class TransportServer extends net.Server {
   }
 
   override close(callback?: (err?: Error) => void): this {
-    this.closing = true
     this.stopSweep()
     this.closeIdleConnections()
     return super.close(callback)
