@@ -185,19 +185,33 @@ t.test('maxRequestsPerSocket: Connection: close on the last allowed request, 503
   t.match(r.text, /Keep-Alive: timeout=72, max=2\r\n[^]*n=1HTTP\/1\.1 200 OK\r\n[^]*Connection: close\r\n[^]*n=2HTTP\/1\.1 503 Service Unavailable\r\n/)
 })
 
-t.test('close(): idle connections go at once, busy ones after their response', async (t) => {
+t.test('close(): idle connections go at once; a busy one is answered, then nothing more is served', async (t) => {
   const a = await app()
   const idle = await exchange(portOf(a), 'GET /hello HTTP/1.1\r\nHost: t\r\n\r\n', (s) => s.endsWith('}'))
   t.notOk(idle.closed, 'kept alive')
   const idleClosed = new Promise<void>((r) => (idle.socket.destroyed ? r() : idle.socket.once('close', () => r())))
-  const busy = exchange(portOf(a), 'GET /slow/300 HTTP/1.1\r\nHost: t\r\n\r\n')
+  const socket = net.connect(portOf(a), '127.0.0.1')
+  socket.setEncoding('latin1')
+  let text = ''
+  const received = (re: RegExp) => new Promise<void>((resolve) => {
+    const check = () => { if (re.test(text)) { socket.off('data', onData); resolve() } }
+    const onData = (d: string) => { text += d; check() }
+    socket.on('data', onData)
+    check()
+  })
+  const socketClosed = new Promise<void>((r) => socket.once('close', () => r()))
+  socket.write('GET /slow/300 HTTP/1.1\r\nHost: t\r\n\r\n')
   await new Promise((r) => setTimeout(r, 100))
   const closing = a.close()
   await idleClosed
-  t.pass('the idle connection was closed')
-  const b = await busy
-  t.match(b.text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nslow$/, 'the busy request was answered')
-  t.ok(b.closed, 'then its connection closed')
+  t.pass('the idle connection was closed at once')
+  await received(/\r\n\r\nslow$/)
+  t.match(text, /^HTTP\/1\.1 200 OK\r\n/, 'the busy request was answered')
+  socket.write('GET /hello HTTP/1.1\r\nHost: t\r\n\r\n')
+  await socketClosed
+  // Fastify's closeIdleConnections may come before or after the answer: a next request gets 503 or finds the connection closed.
+  t.notMatch(text, /slowHTTP\/1\.1 200/, 'nothing more is served after close()')
+  if (text.length > 400) t.match(text, /slowHTTP\/1\.1 503 Service Unavailable\r\n[^]*Connection: close\r\n/i, '503 and Connection: close')
   await closing
   t.pass('close() resolved')
 })
