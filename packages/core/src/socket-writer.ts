@@ -159,6 +159,7 @@ export class SocketWriter extends EventEmitter {
   private wait: WaitHandle | null = null
   private error: Error | null = null
   private wantDrain = false
+  private moved = false
   private endArgs: unknown[] | null = null
   private endNow: (() => void) | null = null
   private socketDrainHooked = false
@@ -324,11 +325,14 @@ export class SocketWriter extends EventEmitter {
       }
       if (!this.writevStep(fd, finished)) break
     }
+    // Bytes moved: the connection is not idle (stock Node's _onTimeout re-arms
+    // the timer while libuv's write queue moves; the writer's is not libuv's).
+    if (this.moved) {
+      this.moved = false
+      if (!this.error) socket._unrefTimer?.()
+    }
     try {
-      if (finished.length > 0) {
-        if (!this.error) (socket as NodeSocket)._unrefTimer?.()
-        this.complete(finished, null)
-      }
+      if (finished.length > 0) this.complete(finished, null)
     } finally {
       // After the callbacks: what they wrote in turn goes out before the end.
       if (this.endArgs !== null && this.queue.length === 0 && this.error === null) this.endNow!()
@@ -408,6 +412,7 @@ export class SocketWriter extends EventEmitter {
     if (n > 0) {
       stats.directWrites++
       stats.bytes += n
+      this.moved = true
     }
     this.consume(n, finished)
     if (batchBytes === -1) {
@@ -452,6 +457,7 @@ export class SocketWriter extends EventEmitter {
     const file = entry.file!
     const n = this.backend.sendfile!(fd, file.fd, file.offset, file.remaining)
     if (n > 0) {
+      this.moved = true
       stats.sendfileBytes += n
       file.offset += n
       file.remaining -= n
