@@ -15,9 +15,22 @@
  * Clients that do not read cannot see the close, so it is counted on the
  * server: its fds return to where they were.
  *
+ * The server's sockets get a fixed 16 KiB send buffer (SO_SNDBUF; the
+ * kernel doubles it). With the kernel's autotuning (up to tcp_wmem's 4 MiB
+ * per socket) 5,000 such connections take the machine's TCP memory to its
+ * hard limit (tcp_mem): the kernel then holds bytes back, and every
+ * connection that closes frees memory that lets the others take a few more
+ * bytes. Each write that completes refreshes the socket's idle timer, in
+ * stock Node as here, so connections that still make progress are not idle
+ * and outlive the timeout (measured with the plugin and with stock Fastify
+ * alike; docs/reliability.md). A fixed send buffer keeps every connection's
+ * kernel share bounded, so a client that never reads stops the writes for
+ * good and the timeout is what closes it.
+ *
  * CI: 300 clients (fits the default 1,024 fds). Soak: 5,000.
  */
 import t from 'tap'
+import * as fs from 'node:fs'
 import * as net from 'node:net'
 import { startServer } from './helpers/http'
 import { fdLimit, size, sleep } from './helpers/common'
@@ -26,10 +39,18 @@ const CLIENTS = size(300, 5000)
 // Long enough at soak size for all clients to connect before the first times out.
 const TIMEOUT_MS = size(6000, 30_000)
 const BOUND = 224 * 1024
+const SEND_BUFFER = 16 * 1024
+
+/** Pages of memory the kernel's TCP holds now, and its limits (low, pressure, high). */
+function tcpMemory(): { pages: number; limits: number[] } {
+  const m = /TCP:.* mem (\d+)/.exec(fs.readFileSync('/proc/net/sockstat', 'latin1'))
+  const limits = fs.readFileSync('/proc/sys/net/ipv4/tcp_mem', 'latin1').trim().split(/\s+/).map(Number)
+  return { pages: m ? Number(m[1]) : NaN, limits }
+}
 
 t.test(`${CLIENTS} clients that never read`, async (t) => {
   if (fdLimit() < CLIENTS + 64) return t.fail(`the fd limit ${fdLimit()} is too low for ${CLIENTS} clients`)
-  const server = await startServer({ CONNECTION_TIMEOUT: String(TIMEOUT_MS) })
+  const server = await startServer({ CONNECTION_TIMEOUT: String(TIMEOUT_MS), SEND_BUFFER: String(SEND_BUFFER), BACKLOG: '4096' })
   t.teardown(() => server.stop())
   const before = await server.stats()
   const live = (x: { heapUsed: number; external: number }) => x.heapUsed + x.external
@@ -55,6 +76,8 @@ t.test(`${CLIENTS} clients that never read`, async (t) => {
   await sleep(1500)
   const full = await server.stats()
   const measuredAt = Date.now()
+  const tcp = tcpMemory()
+  t.comment(`kernel TCP memory ${tcp.pages} pages (tcp_mem ${tcp.limits.join(' ')}), ${((allHeldAt - opened) / 1000).toFixed(1)} s to connect ${CLIENTS}`)
   const perClient = (live(full) - live(before)) / CLIENTS
   const rssPerClient = (full.rss - before.rss) / CLIENTS
   t.ok(full.fds >= before.fds + CLIENTS, `the server holds the ${CLIENTS} connections (${full.fds} fds)`)

@@ -3,7 +3,10 @@
 // reliability tests (soak, never-reading clients) so its fds and RSS can be
 // read from /proc/<pid> and a crash is seen as an exit. Every body is a
 // slice of one deterministic pattern, so clients check bytes exactly.
-//   node --expose-gc server.js   (env: CONNECTION_TIMEOUT ms, default 0 = none)
+//   node --expose-gc server.js   (env: CONNECTION_TIMEOUT ms, default 0 = none;
+//   SEND_BUFFER bytes: SO_SNDBUF of every accepted socket, default the kernel's
+//   autotuning; VECTORED_ENABLED=0: stock Fastify, the plugin registered disabled;
+//   BACKLOG: listen backlog, default Node's 511)
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -72,7 +75,14 @@ async function main() {
       stats: app.vectored.stats(),
     }
   })
-  await app.listen({ port: 0, host: '127.0.0.1' })
+  const sendBuffer = Number(process.env.SEND_BUFFER || 0)
+  if (sendBuffer > 0) {
+    // A fixed send buffer turns off the kernel's autotuning for the socket:
+    // what a client that never reads can make the kernel hold stays bounded.
+    const native = require('@vectored/native')
+    app.server.on('connection', (socket) => native.setSocketBuffers(socket._handle.fd, sendBuffer, 0))
+  }
+  await app.listen({ port: 0, host: '127.0.0.1', backlog: Number(process.env.BACKLOG || 511) })
   process.send?.({ port: app.server.address().port, active: app.vectored.active, reason: app.vectored.reason })
   process.on('disconnect', () => app.close().then(() => process.exit(0)))
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
