@@ -66,14 +66,21 @@ function serverReason(app: FastifyInstance, opts: VectoredOptions): { reason: st
   return { reason: '', slot }
 }
 
-// Fastify's per-route context (lib/symbols.js: kRouteContext = Symbol('fastify.context')),
-// found by description on the first reply; its onSend holds every onSend hook of the route.
+// Fastify's per-route context (lib/symbols.js: kRouteContext = Symbol('fastify.context'),
+// a getter on Reply.prototype in lib/reply.js), found by description on the first
+// reply's prototype chain; its onSend holds every onSend hook of the route.
 let kRouteContext: symbol | null | undefined
 
-function hasOnSendHooks(reply: FastifyReply): boolean {
-  if (kRouteContext === undefined) {
-    kRouteContext = Object.getOwnPropertySymbols(reply).find((s) => s.description === 'fastify.context') ?? null
+function findSymbol(object: object, description: string): symbol | null {
+  for (let o: object | null = object; o !== null; o = Object.getPrototypeOf(o)) {
+    const found = Object.getOwnPropertySymbols(o).find((s) => s.description === description)
+    if (found !== undefined) return found
   }
+  return null
+}
+
+function hasOnSendHooks(reply: FastifyReply): boolean {
+  if (kRouteContext === undefined) kRouteContext = findSymbol(reply, 'fastify.context')
   if (kRouteContext === null) return true
   const context = (reply as unknown as Record<symbol, { onSend?: unknown[] | null } | undefined>)[kRouteContext]
   return context === undefined || (context.onSend != null && context.onSend.length > 0)

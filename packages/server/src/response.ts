@@ -168,24 +168,14 @@ export class VectoredResponse extends http.ServerResponse {
    */
   override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
     const self = this as unknown as NodeResponse
+    // reply.sendVector's payload: its pieces go out unjoined, or joined for Node.
     const vector = vectorPiecesOf(chunk)
-    // Where the writer cannot take a vector payload, Node gets its bytes joined.
-    if (vector !== undefined && !self._headerSent && self.outputData.length === 0) {
-      const writer = ownsSocket(this, this.socket as HttpSocket | null) ? writerFor(this.socket!) : null
-      if (writer === null || self._header === null || self.chunkedEncoding || typeof callback !== 'undefined') {
-        return super.end(Buffer.concat(vector) as never, encoding as never, callback as never)
-      }
-      const pieces: Bytes[] = [Buffer.from(self._header, 'latin1')]
-      if (self._hasBody) for (let i = 0; i < vector.length; i++) pieces.push(vector[i]!)
-      return this.endWith(writer, pieces)
-    }
-    if (vector !== undefined) chunk = Buffer.concat(vector)
     if (
       typeof chunk === 'function' || typeof encoding === 'function' || this.writableEnded ||
       self._headerSent || self.outputData.length !== 0 || this.strictContentLength ||
       (chunk != null && typeof chunk !== 'string' && !(chunk instanceof Uint8Array))
     ) {
-      return super.end(chunk as never, encoding as never, callback as never)
+      return this.endStock(chunk, vector, encoding, callback)
     }
     const socket = this.socket as HttpSocket | null
     let writer: SocketWriter | null
@@ -198,7 +188,7 @@ export class VectoredResponse extends http.ServerResponse {
     }
     if (writer === null) {
       if (socket !== null) countFallback((socket as HttpSocket)[kFallback] ?? 'socket not writable')
-      return super.end(chunk as never, encoding as never, callback as never)
+      return this.endStock(chunk, vector, encoding, callback)
     }
     const body = chunk as string | Bytes | null | undefined
     if (self._header === null) {
@@ -206,10 +196,13 @@ export class VectoredResponse extends http.ServerResponse {
       self._contentLength = body == null ? 0 : typeof body === 'string' ? Buffer.byteLength(body, encoding as BufferEncoding) : body.byteLength
       self._implicitHeader()
     }
-    if (self.chunkedEncoding) return super.end(chunk as never, encoding as never, callback as never)
+    if (self.chunkedEncoding) return this.endStock(chunk, vector, encoding, callback)
     const header = self._header!
     let pieces: Bytes[]
-    if (body == null || body.length === 0 || !self._hasBody) {
+    if (vector !== undefined) {
+      pieces = [Buffer.from(header, 'latin1')]
+      if (self._hasBody) for (let i = 0; i < vector.length; i++) pieces.push(vector[i]!)
+    } else if (body == null || body.length === 0 || !self._hasBody) {
       pieces = [Buffer.from(header, 'latin1')]
     } else if (typeof body === 'string') {
       // As Node's _send: a utf8/latin1 string body carries the head in its own encoding.
@@ -222,6 +215,11 @@ export class VectoredResponse extends http.ServerResponse {
     }
     if (typeof callback === 'function') this.once('finish', callback as () => void)
     return this.endWith(writer, pieces)
+  }
+
+  /** Node's own end(), with a vector payload joined: Node writes Buffers, not vectors. */
+  private endStock(chunk: unknown, vector: Bytes[] | undefined, encoding: unknown, callback: unknown): this {
+    return super.end((vector !== undefined ? Buffer.concat(vector) : chunk) as never, encoding as never, callback as never)
   }
 
   /** Hands the last pieces of this response to the writer and runs Node's end bookkeeping. */
