@@ -196,3 +196,19 @@ t.test('sendVector sends the bytes stock Fastify sends for the joined Buffer, ho
     await ours.close()
   }
 })
+
+t.test('app.vectored says which path serves: node:http with the plugin, or the transport', async (t) => {
+  const { vectoredServer } = await import('@vectored/server')
+  const onTransport = Fastify({ serverFactory: vectoredServer() })
+  await onTransport.register(vectored)
+  await onTransport.ready()
+  t.equal(onTransport.vectored.active, true)
+  t.match(onTransport.vectored.reason, /vectored transport/)
+  const disabled = Fastify()
+  await disabled.register(vectored, { enabled: false })
+  await disabled.ready()
+  t.equal(disabled.vectored.active, false)
+  t.match(disabled.vectored.reason, /disabled/)
+  await onTransport.close()
+  await disabled.close()
+})

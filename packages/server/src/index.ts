@@ -11,6 +11,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { backend, backendReason } from '@vectored/core'
 import { VectoredResponse, flushBeforeClientError, flushBeforeCloseIdle } from './response'
+import { TransportServer } from './transport'
 import { stats, type VectoredStats } from './stats'
 import { vectorLength, vectorPayload } from './vector-payload'
 
@@ -117,14 +118,16 @@ function sendFile(this: FastifyReply, path: string, range?: FileRange): FastifyR
 
 async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void> {
   const { reason, slot } = serverReason(app, opts)
+  const onTransport = app.server instanceof TransportServer
   if (slot !== null) {
     (app.server as unknown as Record<symbol, unknown>)[slot] = VectoredResponse
     app.server.prependListener('clientError', flushBeforeClientError)
     flushBeforeCloseIdle(app.server)
   }
   const decorator: VectoredDecorator = {
-    active: slot !== null,
-    reason: slot !== null ? (backendReason || `${backend.name} backend`) : reason,
+    // On vectored's own transport every reply goes through the writer already.
+    active: slot !== null || onTransport,
+    reason: slot !== null || onTransport ? (backendReason || `${backend.name} backend`) + (onTransport ? ', vectored transport' : '') : reason,
     stats,
   }
   app.decorate('vectored', decorator)
