@@ -53,8 +53,8 @@ t.before(async () => {
       const s = list[next++]!
       const pair = await appsFor(s.config)
       const [stock, ours] = await Promise.all([
-        rawRequest(pair.stockPort, s.request, s.responses, s.methods),
-        rawRequest(pair.oursPort, s.request, s.responses, s.methods),
+        rawRequest(pair.stockPort, s.request, s.responses, s.methods, 20000, { halfClose: s.halfClose === true }),
+        rawRequest(pair.oursPort, s.request, s.responses, s.methods, 20000, { halfClose: s.halfClose === true }),
       ])
       results.set(s.name, { stock, ours })
     }
