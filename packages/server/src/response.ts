@@ -51,6 +51,8 @@ const kHanded = Symbol('vectored.handed')
 const kNewest = Symbol('vectored.newest')
 const kPrev = Symbol('vectored.previous')
 const kEarly = Symbol('vectored.early')
+/** Body bytes this response has taken, to hold them to the Content-Length it announced. */
+const kBodyBytes = Symbol('vectored.bodyBytes')
 
 // Node's private symbols on OutgoingMessage, found by description on a probe.
 const probe = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as http.IncomingMessage)
@@ -150,7 +152,8 @@ function ownsSocket(res: http.ServerResponse, socket: HttpSocket | null): socket
 
 export class VectoredResponse extends http.ServerResponse {
   [kPrev]: VectoredResponse | null;
-  [kEarly]: number
+  [kEarly]: number;
+  [kBodyBytes]: number
 
   constructor(req: http.IncomingMessage, options?: http.ServerOptions) {
     // @types/node omits the options Node passes (highWaterMark, rejectNonStandardBodyWrites).
@@ -158,6 +161,7 @@ export class VectoredResponse extends http.ServerResponse {
     const socket = req.socket as HttpSocket
     this[kPrev] = socket[kNewest] ?? null
     this[kEarly] = 0
+    this[kBodyBytes] = 0
     socket[kNewest] = this
   }
 
@@ -166,8 +170,52 @@ export class VectoredResponse extends http.ServerResponse {
    * Falls back to Node's end() (whose bytes still reach the writer through
    * _writeRaw) for anything but a stored, unsent, non-chunked head.
    */
+  /**
+   * A body that contradicts its Content-Length would let the client read
+   * handler bytes as the next response (or wait inside a short body): the
+   * connection ends instead, with nothing past the announced length written.
+   * Stock Node writes such a body as given unless strictContentLength is set,
+   * and then throws out of the stream's 'data' handler.
+   */
+  private contradictsLength(chunk: unknown, encoding: unknown, fromEnd: boolean): boolean {
+    const self = this as unknown as NodeResponse
+    const length = chunk == null || typeof chunk === 'function' ? 0
+      : typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8')
+      : (chunk as Bytes).byteLength
+    const total = this[kBodyBytes] + length
+    this[kBodyBytes] = total
+    if (!self._hasBody || self.chunkedEncoding) return false
+    const declared = self._header !== null ? self._contentLength : this.declaredLength()
+    if (declared == null || this.hasHeader('transfer-encoding')) return false
+    return fromEnd ? total !== declared : total > declared
+  }
+
+  private declaredLength(): number | null {
+    const value = this.getHeader('content-length')
+    return value === undefined ? null : Number(value)
+  }
+
+  /** Ends the connection: the only signal a client has that a body is not what its head said. */
+  private cutConnection(): void {
+    const socket = this.socket ?? this.req.socket
+    counters.lengthMismatches++
+    if (!socket.destroyed) socket.destroy()
+  }
+
+  override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    if (this.contradictsLength(chunk, encoding, false)) {
+      this.cutConnection()
+      return false
+    }
+    return super.write(chunk as never, encoding as never, callback as never)
+  }
+
   override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
     const self = this as unknown as NodeResponse
+    if (!this.writableEnded && this.contradictsLength(chunk, encoding, true)) {
+      this.cutConnection()
+      return this
+    }
     // reply.sendVector's payload: its pieces go out unjoined, or joined for Node.
     const vector = vectorPiecesOf(chunk)
     if (

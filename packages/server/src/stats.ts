@@ -8,6 +8,8 @@ export const counters = {
   earlyWrites: 0,
   /** fs.ReadStream / sendFile bodies sent with sendfile. */
   files: 0,
+  /** Responses whose body contradicted their Content-Length: the connection was ended. */
+  lengthMismatches: 0,
   /** Responses served by Node's stock path, by reason. */
   fallbacks: {} as Record<string, number>,
 }
@@ -35,6 +37,8 @@ export interface VectoredStats {
   earlyWrites: number
   /** File bodies sent with sendfile. */
   files: number
+  /** Bodies that contradicted their Content-Length; their connections were ended. */
+  lengthMismatches: number
   /** Responses (or, for socket-level reasons, writer entries) served by the stock path, by reason. */
   fallbacks: Record<string, number>
 }
@@ -54,6 +58,7 @@ export function stats(): VectoredStats {
     responses: counters.responses,
     earlyWrites: counters.earlyWrites,
     files: counters.files,
+    lengthMismatches: counters.lengthMismatches,
     fallbacks,
   }
 }
