@@ -356,6 +356,14 @@ export class Connection implements RequestOwner, ResponseOwner {
     return this.writer.write(pieces, done)
   }
 
+  get canSendFile(): boolean {
+    return this.writer.canSendFile
+  }
+
+  sendFile(head: Uint8Array[], fd: number, offset: number, length: number, done: WriteCallback): boolean {
+    return this.writer.sendFile(head, fd, offset, length, done)
+  }
+
   /**
    * The writing response ended: the next ones write behind it now, so
    * pipelined responses that are ready go out in the same writev. Not after

@@ -7,6 +7,7 @@
  * _storeHeader rules, byte for byte) and every byte goes to the
  * connection's SocketWriter, in request order.
  */
+import * as fs from 'node:fs'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { Stream } from 'node:stream'
@@ -23,6 +24,8 @@ import {
   type OutgoingHeaders,
   type WriteCallback,
 } from '@vectored/core'
+import { isUnreadFileStream, endFileStream, takeFileStream } from '../file-stream'
+import { counters } from '../stats'
 import type { TransportRequest } from './request'
 
 /** What a response needs from its connection. */
@@ -33,6 +36,10 @@ export interface ResponseOwner {
   readonly uniqueHeaders: ReadonlySet<string> | null
   /** Writes now, behind earlier writes of this connection; false when the caller should wait for 'drain'. */
   write(pieces: Uint8Array[], done?: WriteCallback): boolean
+  /** Whether sendFile works on this connection's writer. */
+  readonly canSendFile: boolean
+  /** Writes `head` then `length` bytes of `fd` from `offset` with sendfile, behind earlier writes. */
+  sendFile(head: Uint8Array[], fd: number, offset: number, length: number, done: WriteCallback): boolean
   /** `res` handed its last bytes to the writer: the next response may write behind them. */
   responseEnded(res: TransportResponse): void
   /** The last byte of `res` is in the kernel (or the write failed). */
@@ -112,6 +119,8 @@ export class TransportResponse extends Stream {
   private heldCallbacks: WriteCallback[] | null = null
   private heldBytes = 0
   private heldEnd = false
+  /** An fs.ReadStream piped in was looked at (once: given back, it is piped again). */
+  private fileSeen = false
   private readonly onLastWritten = (err: Error | null) => this.owner.responseDone(this, err)
 
   constructor(owner: ResponseOwner, req: TransportRequest, shouldKeepAlive: boolean) {
@@ -131,6 +140,7 @@ export class TransportResponse extends Stream {
    * resOnFinish; cheaper than a 'finish' listener per response.
    */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'pipe' && args[0] instanceof fs.ReadStream) this.takeFile(args[0])
     const had = super.emit(event, ...args)
     if (event === 'finish') process.nextTick(closeAfterFinish, this)
     return had
@@ -423,6 +433,60 @@ export class TransportResponse extends Stream {
     return this
   }
 
+  // ---- files ----
+
+  /**
+   * Readable.pipe(res) announces itself with 'pipe' before the first read:
+   * an fs.ReadStream that has read nothing (reply.sendFile, @fastify/static)
+   * is sent by its path and range with sendfile, as VectoredResponse does.
+   * Only with a Content-Length (chunked framing would differ from stock's
+   * chunk per read), a body, no trailers, and this response's turn to write;
+   * anything else leaves the stream piped, stock.
+   */
+  private takeFile(src: fs.ReadStream): void {
+    if (this.fileSeen) return
+    this.fileSeen = true
+    if (!isUnreadFileStream(src) || this._header !== null || this.finished || this.destroyed || !this._hasBody ||
+      this.trailer !== '' || !this.owner.canSendFile || !this.fileStatusHasBody() ||
+      this.hasHeader('trailer') || this.hasHeader('transfer-encoding')) return
+    const declared = this.getHeader('content-length')
+    if (declared === undefined) return
+    takeFileStream(src, this, declared, true, (fd, offset, length, giveBack) => this.sendFileBody(src, fd, offset, length, giveBack))
+  }
+
+  /** Node sends no body with 1xx, 204 and 304. */
+  private fileStatusHasBody(): boolean {
+    const code = this.statusCode
+    return code >= 200 && code !== 204 && code !== 304
+  }
+
+  private sendFileBody(src: fs.ReadStream, fd: number, offset: number, length: number, giveBack: (fd: number | null) => void): void {
+    if (!Number.isSafeInteger(length) || length <= 0 || this._header !== null || this.finished || this.destroyed ||
+      !this.active || this.trailer !== '' || !this.owner.canSendFile || !this.fileStatusHasBody() ||
+      Number(this.getHeader('content-length')) !== length || this.hasHeader('trailer') || this.hasHeader('transfer-encoding')) {
+      return giveBack(fd)
+    }
+    // The head stock's first write() would build; given back, that write uses it as is.
+    this._implicitHeader()
+    if (this.chunkedEncoding || !this._hasBody) return giveBack(fd)
+    const head = this.takeHead()
+    this.finished = true
+    counters.files++
+    // 'finish' once the bytes are in the kernel and the stream has ended.
+    let waiting = 2
+    const written = (err: Error | null) => {
+      fs.close(fd, noop)
+      if (err !== null) return this.onLastWritten(err)
+      if (--waiting === 0) this.onLastWritten(null)
+    }
+    const ended = () => {
+      if (--waiting === 0) this.onLastWritten(null)
+    }
+    this.owner.sendFile(head, fd, offset, length, written)
+    if (this.active) this.owner.responseEnded(this)
+    endFileStream(src, ended)
+  }
+
   // ---- the connection's side ----
 
   /** This response's turn: write what was held, in order. */
@@ -499,6 +563,8 @@ export class TransportResponse extends Stream {
     return true
   }
 }
+
+function noop(): void {}
 
 /** Node's order: the response's 'close', then the request's (its 'end' and 'close' come a tick later). */
 function closeAfterFinish(res: TransportResponse): void {
