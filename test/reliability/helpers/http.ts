@@ -136,7 +136,19 @@ export interface ServerChild {
   child: ChildProcess
   port: number
   exited: { code: number | null; signal: string | null } | null
-  stats(): Promise<{ rss: number; fds: number; active: boolean; stats: Record<string, unknown> }>
+  /** From the server's `/__stats`, after gc: process.memoryUsage() (bytes), RSS split from /proc/self/status, open fds. */
+  stats(): Promise<{
+    rss: number
+    rssAnon: number
+    rssFile: number
+    heapTotal: number
+    heapUsed: number
+    external: number
+    arrayBuffers: number
+    fds: number
+    active: boolean
+    stats: Record<string, unknown>
+  }>
   stop(): Promise<void>
 }
 

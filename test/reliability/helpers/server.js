@@ -66,15 +66,30 @@ async function main() {
     await new Promise((r) => setTimeout(r, 50))
     global.gc?.()
     const m = process.memoryUsage()
+    const status = fs.readFileSync('/proc/self/status', 'latin1')
+    const kb = (name) => Number((new RegExp(`${name}:\\s+(\\d+) kB`).exec(status) || [])[1]) * 1024
     return {
       rss: m.rss,
+      heapTotal: m.heapTotal,
       heapUsed: m.heapUsed,
       external: m.external,
+      arrayBuffers: m.arrayBuffers,
+      rssAnon: kb('RssAnon'),
+      rssFile: kb('RssFile'),
       fds: fs.readdirSync('/proc/self/fd').length,
       active: app.vectored.active,
       stats: app.vectored.stats(),
     }
   })
+  if (process.env.HEAP_SNAPSHOTS) {
+    // Diagnosis: write a V8 heap snapshot (after gc) into that directory.
+    let n = 0
+    app.get('/__snapshot', async () => {
+      global.gc?.()
+      const f = require('node:v8').writeHeapSnapshot(path.join(process.env.HEAP_SNAPSHOTS, `server-${process.pid}-${n++}.heapsnapshot`))
+      return { file: f }
+    })
+  }
   const sendBuffer = Number(process.env.SEND_BUFFER || 0)
   if (sendBuffer > 0) {
     // A fixed send buffer turns off the kernel's autotuning for the socket:
