@@ -258,13 +258,14 @@ t.test('app.close() while slow clients read large bodies', async (t) => {
         // connection whose response has *called* end() (`_httpMessage.finished`),
         // whether or not its bytes are out: a Buffer body handed to end() in
         // one piece is cut, in stock Fastify as here. Stream bodies call end()
-        // after their last chunk and go out whole.
+        // after their last chunk and go out whole. Through the plugin a
+        // response counts as unfinished while the writer holds its bytes, so
+        // every body in flight goes out whole.
         for (const [i, p] of paths.entries()) {
           const isWhole = bodyOf(got[i]!)?.equals(whole) === true
           if (p.startsWith('/stream')) t.ok(isWhole, `${label}: ${p}: the stream body in flight is delivered whole`)
-          if (p === '/file') {
-            t.ok(isWhole, `${label}: ${p}: the file body in flight is delivered whole`, plugin ? { todo: 'packages/server: a file body sent by sendfile has called end() while the writer still sends it, so closeIdleConnections cuts it (stock sends it whole)' } : {})
-          }
+          if (p === '/file') t.ok(isWhole, `${label}: ${p}: the file body in flight is delivered whole`)
+          if (plugin) t.ok(isWhole, `${label}: ${p}: through the plugin, every body in flight is delivered whole`)
         }
       } else {
         t.ok(got.every((x) => x.closed), `${label}: every connection ended`)

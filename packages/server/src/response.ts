@@ -135,13 +135,18 @@ export function flushBeforeCloseIdle(server: http.Server): void {
     // Node sets its connection list when the server starts listening.
     const kConnections = Object.getOwnPropertySymbols(this).find((s) => s.description === 'http.server.connections')
     const connections = kConnections === undefined ? undefined : this[kConnections]
-    if (connections !== undefined) {
-      for (const { socket } of connections.idle()) {
-        const writer = socket[kWriter]
-        if (writer && writer.pendingBytes > 0) writer.flush()
-      }
+    if (connections === undefined) return closeIdle.call(this)
+    // Node's loop (lib/_http_server.js), where a response whose bytes the
+    // writer still holds counts as unfinished, as a stream body does in stock:
+    //   if (socket._httpMessage && !socket._httpMessage.finished) continue;
+    //   socket.destroy();
+    for (const { socket } of connections.idle()) {
+      const writer = socket[kWriter]
+      if (writer && writer.pendingBytes > 0) writer.flush()
+      if (socket._httpMessage && !socket._httpMessage.finished) continue
+      if (writer && writer.pendingBytes > 0) continue
+      socket.destroy()
     }
-    return closeIdle.call(this)
   }
 }
 
