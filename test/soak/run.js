@@ -10,7 +10,7 @@ const path = require('node:path')
 const root = path.join(__dirname, '..', '..')
 const files = process.argv.slice(2).length > 0
   ? process.argv.slice(2)
-  : ['eagain-storm', 'faults', 'fd-reuse', 'never-read', 'soak', 'fastify-faults'].map((f) => `test/reliability/${f}.test.ts`).concat('packages/core/test/socket-writer.test.ts')
+  : ['eagain-storm', 'faults', 'fd-reuse', 'never-read', 'soak', 'fastify-faults'].map((f) => `test/reliability/${f}.test.ts`)
 const script = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; echo "open-file limit: $(ulimit -n)"; exec npx tap --timeout 900 --jobs 1 ${files.map((f) => `'${f}'`).join(' ')}`
 const result = spawnSync('bash', ['-c', script], {
   cwd: root,
