@@ -2,13 +2,14 @@
 'use strict'
 /**
  * Runs Fastify's own test suite (the fastify that @vectored/server depends on)
- * with node:test, the runner under Fastify's `borp`: once stock, once with
- * @vectored/server registered in every app (preload.js), and prints the tests
- * that fail only with the plugin.
+ * with node:test, the runner under Fastify's `borp`, in each mode asked for:
+ * `stock`, `vectored` (@vectored/server registered in every app) and
+ * `transport` (every app on `serverFactory: vectoredServer()`), through
+ * preload.js, and prints the tests that fail in a mode of ours but not stock.
  *
- *   node test/fastify-suite/run.js                   # whole suite, both modes
- *   node test/fastify-suite/run.js --mode vectored   # one mode
- *   node test/fastify-suite/run.js --json out.json test/reply-code.test.js ...
+ *   node test/fastify-suite/run.js                              # stock and the plugin
+ *   node test/fastify-suite/run.js --mode stock,transport       # stock and the transport
+ *   node test/fastify-suite/run.js --mode vectored --json out.json test/reply-code.test.js ...
  *
  * Needs `pnpm build` (the preload loads packages/server/dist).
  */
@@ -19,11 +20,17 @@ const { run } = require('node:test')
 const root = path.join(__dirname, '../..')
 const fastifyDir = path.dirname(require.resolve('fastify/package.json', { paths: [path.join(root, 'packages/server')] }))
 
+const modes = ['stock', 'vectored', 'transport']
+
 function parseArgs (argv) {
   const opts = { modes: ['stock', 'vectored'], files: [], json: null, concurrency: 2, timeout: 90_000 }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
-    if (a === '--mode') opts.modes = argv[++i].split(',')
+    if (a === '--mode') {
+      opts.modes = argv[++i].split(',')
+      const unknown = opts.modes.filter((m) => !modes.includes(m))
+      if (unknown.length > 0) throw new Error(`unknown mode ${unknown.join(', ')}: the modes are ${modes.join(', ')}`)
+    }
     else if (a === '--json') opts.json = argv[++i]
     else if (a === '--concurrency') opts.concurrency = Number(argv[++i])
     else if (a === '--timeout') opts.timeout = Number(argv[++i])
@@ -48,7 +55,7 @@ function suiteFiles () {
 
 /** Runs the files in one mode; resolves to Map<key, {status, file, name, error}>. */
 async function runMode (mode, files, opts) {
-  process.env.VECTORED_SUITE = mode === 'vectored' ? '1' : '0'
+  process.env.VECTORED_SUITE = mode
   process.env.VECTORED_FASTIFY_DIR = fastifyDir
   const preload = `--require ${path.join(__dirname, 'preload.js')}`
   process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS_BASE ?? '', preload].join(' ').trim()
@@ -108,24 +115,26 @@ async function main () {
     const t = tally(byMode[mode])
     console.log(`${mode}: ${t.pass} pass, ${t.fail} fail, ${t.skip} skipped, ${t.todo} todo (${files.length} files, ${((Date.now() - t0) / 1000).toFixed(0)} s)`)
   }
-  const onlyVectored = []
-  if (byMode.vectored) {
-    for (const [key, r] of byMode.vectored) {
+  // Tests that fail in a mode of ours but not stock.
+  const only = {}
+  for (const mode of opts.modes.filter((m) => m !== 'stock')) {
+    only[mode] = []
+    for (const [key, r] of byMode[mode]) {
       if (r.status !== 'fail') continue
       const stock = byMode.stock ? byMode.stock.get(key) : undefined
-      if (!byMode.stock || (stock && stock.status !== 'fail') || !stock) onlyVectored.push({ key, error: r.error })
+      if (!stock || stock.status !== 'fail') only[mode].push({ key, error: r.error })
     }
-    const label = byMode.stock ? 'failing only with the plugin' : 'failing with the plugin'
-    console.log(`\n${onlyVectored.length} tests ${label}:`)
-    for (const f of onlyVectored) console.log(`  ${f.key}\n      ${f.error}`)
+    const label = byMode.stock ? `failing only in mode ${mode}` : `failing in mode ${mode}`
+    console.log(`\n${only[mode].length} tests ${label}:`)
+    for (const f of only[mode]) console.log(`  ${f.key}\n      ${f.error}`)
   }
   if (opts.json) {
-    const out = { fastify: require(path.join(fastifyDir, 'package.json')).version, files, seconds: (Date.now() - started) / 1000, onlyVectored, modes: {} }
+    const out = { fastify: require(path.join(fastifyDir, 'package.json')).version, files, seconds: (Date.now() - started) / 1000, only, modes: {} }
     for (const [m, r] of Object.entries(byMode)) out.modes[m] = { tally: tally(r), fail: [...r].filter(([, v]) => v.status === 'fail').map(([k, v]) => ({ key: k, error: v.error })) }
     fs.writeFileSync(opts.json, JSON.stringify(out, null, 2))
   }
   console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`)
-  process.exitCode = onlyVectored.length > 0 ? 1 : 0
+  process.exitCode = Object.values(only).some((list) => list.length > 0) ? 1 : 0
 }
 
 main().catch((err) => { console.error(err); process.exit(2) })
