@@ -28,6 +28,7 @@ const files = [
   'test/404s.test.js',
   'test/buffer.test.js',
   'test/web-api.test.js',
+  'test/custom-http-server.test.js',
 ]
 
 t.test('Fastify tests of replies, hooks, HEAD, streams and close pass with the plugin', async (t) => {

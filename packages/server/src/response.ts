@@ -136,6 +136,11 @@ export function flushBeforeCloseIdle(server: http.Server): void {
     const kConnections = Object.getOwnPropertySymbols(this).find((s) => s.description === 'http.server.connections')
     const connections = kConnections === undefined ? undefined : this[kConnections]
     if (connections === undefined) return closeIdle.call(this)
+    if (closeIdle !== http.Server.prototype.closeIdleConnections) {
+      // A server's own closeIdleConnections runs as it is, after a flush.
+      for (const { socket } of connections.idle()) socket[kWriter]?.flush()
+      return closeIdle.call(this)
+    }
     // Node's loop (lib/_http_server.js), where a response whose bytes the
     // writer still holds counts as unfinished, as a stream body does in stock:
     //   if (socket._httpMessage && !socket._httpMessage.finished) continue;
