@@ -9,10 +9,10 @@
 import * as fs from 'node:fs'
 import * as http from 'node:http'
 import type { Socket } from 'node:net'
-import type { Readable } from 'node:stream'
 import { SocketWriter } from '@vectored/core'
 import { counters, countFallback } from './stats'
 import { vectorPiecesOf } from './vector-payload'
+import { endFileStream, isUnreadFileStream, takeFileStream } from './file-stream'
 
 type Bytes = Uint8Array
 type Callback = (err?: Error | null) => void
@@ -399,35 +399,14 @@ export class VectoredResponse extends http.ServerResponse {
    */
   private takeFile(src: fs.ReadStream): void {
     const self = this as unknown as NodeResponse
-    const path = src.path
     const socket = this.socket as HttpSocket | null
-    if (typeof path !== 'string' || self._header !== null || !ownsSocket(this, socket) || src.bytesRead !== 0 ||
-      src.readableLength !== 0 || this.hasHeader('trailer') || this.hasHeader('transfer-encoding')) return
+    if (!isUnreadFileStream(src) || self._header !== null || !ownsSocket(this, socket) ||
+      this.hasHeader('trailer') || this.hasHeader('transfer-encoding')) return
     const writer = writerFor(socket)
     if (writer === null || !writer.canSendFile) return
-    src.unpipe(this)
-    let parked = -1
-    src._read = (n: number) => { parked = n }
-    const giveBack = (fd: number | null) => {
-      if (fd !== null) fs.close(fd, noop)
-      delete (src as Partial<Readable>)._read
-      if (parked >= 0) src._read(parked)
-      if (!this.writableEnded && !this.destroyed) src.pipe(this)
-    }
-    const start = (src as unknown as { start?: number }).start ?? 0
-    const end = (src as unknown as { end?: number }).end ?? Infinity
-    const declared = this.getHeader('content-length')
-    fs.open(path, 'r', (err, fd) => {
-      if (err !== null) return giveBack(null)
-      if (declared !== undefined) return this.sendFileBody(src, writer, fd, start, Number(declared), giveBack)
-      fs.fstat(fd, (err2, st) => {
-        if (err2 !== null) return giveBack(fd)
-        const length = Math.max(0, Math.min(end + 1, st.size) - start)
-        // An empty stream ends without a write: Node sends Content-Length: 0, not a chunk.
-        if (length === 0) return giveBack(fd)
-        this.sendFileBody(src, writer, fd, start, length, giveBack)
-      })
-    })
+    // A declared Content-Length is taken as the length (checkDeclared false), as Node frames it.
+    takeFileStream(src, this, this.getHeader('content-length'), false,
+      (fd, offset, length, giveBack) => this.sendFileBody(src, writer, fd, offset, length, giveBack))
   }
 
   private sendFileBody(src: fs.ReadStream, writer: SocketWriter, fd: number, offset: number, length: number,
@@ -465,10 +444,7 @@ export class VectoredResponse extends http.ServerResponse {
       writer.sendFile([head], fd, offset, length, written)
     }
     this._finishNode()
-    src.on('error', noop)
-    src.once('end', step)
-    src.push(null)
-    src.resume()
+    endFileStream(src, step)
   }
 
 }
