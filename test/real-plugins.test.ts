@@ -3,11 +3,19 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import vectored from '@vectored/server'
 import { request, FormData } from 'undici'
 import WebSocket from 'ws'
+// Types only (and the plugins' declaration merging): each plugin is still loaded by its own test.
+import type fastifyStatic from '@fastify/static'
+import type fastifyCompress from '@fastify/compress'
+import type fastifyCors from '@fastify/cors'
+import type fastifyCookie from '@fastify/cookie'
+import type fastifyMultipart from '@fastify/multipart'
+import type fastifyWebsocket from '@fastify/websocket'
+import type fastifySensible from '@fastify/sensible'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-real-'))
 const big = Buffer.alloc(1 << 20, 'abcdefgh')
@@ -15,7 +23,7 @@ fs.writeFileSync(path.join(dir, 'big.txt'), big)
 fs.writeFileSync(path.join(dir, 'small.css'), 'body{}')
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-async function start(t: Tap.Test, setup: (app: FastifyInstance) => Promise<void> | void): Promise<{ app: FastifyInstance; base: string }> {
+async function start(t: Test, setup: (app: FastifyInstance) => Promise<void> | void): Promise<{ app: FastifyInstance; base: string }> {
   const app = Fastify()
   await app.register(vectored)
   await setup(app)
@@ -23,11 +31,10 @@ async function start(t: Tap.Test, setup: (app: FastifyInstance) => Promise<void>
   t.teardown(() => app.close())
   return { app, base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` }
 }
-declare namespace Tap { type Test = typeof t }
 
 // Both decorate reply.sendFile: with vectored, register static with decorateReply: false (docs/plugin.md).
 t.test('@fastify/static: files by sendfile, ranges, 304', async (t) => {
-  const { app, base } = await start(t, async (app) => { await app.register(require('@fastify/static'), { root: dir, decorateReply: false }) })
+  const { app, base } = await start(t, async (app) => { await app.register(require('@fastify/static') as typeof fastifyStatic, { root: dir, decorateReply: false }) })
   const before = app.vectored.stats().sendfileBytes
   const r = await request(`${base}/big.txt`)
   t.equal(r.statusCode, 200)
@@ -47,7 +54,7 @@ t.test('@fastify/static: files by sendfile, ranges, 304', async (t) => {
 
 t.test('@fastify/compress: gzip of JSON and of a file stream', async (t) => {
   const { base } = await start(t, async (app) => {
-    await app.register(require('@fastify/compress'), { threshold: 0 })
+    await app.register(require('@fastify/compress') as typeof fastifyCompress, { threshold: 0 })
     app.get('/json', async () => ({ text: 'x'.repeat(5000) }))
     app.get('/file', (_req, reply) => { reply.type('text/plain').send(fs.createReadStream(path.join(dir, 'big.txt'))) })
   })
@@ -61,7 +68,7 @@ t.test('@fastify/compress: gzip of JSON and of a file stream', async (t) => {
 
 t.test('@fastify/cors: preflight and simple request headers', async (t) => {
   const { base } = await start(t, async (app) => {
-    await app.register(require('@fastify/cors'), { origin: 'https://a.example', credentials: true })
+    await app.register(require('@fastify/cors') as typeof fastifyCors, { origin: 'https://a.example', credentials: true })
     app.get('/', async () => 'ok')
   })
   const pre = await request(`${base}/`, { method: 'OPTIONS', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET' } })
@@ -75,7 +82,7 @@ t.test('@fastify/cors: preflight and simple request headers', async (t) => {
 
 t.test('@fastify/cookie: several Set-Cookie headers survive', async (t) => {
   const { base } = await start(t, async (app) => {
-    await app.register(require('@fastify/cookie'))
+    await app.register(require('@fastify/cookie') as typeof fastifyCookie)
     app.get('/', (req, reply) => {
       reply.setCookie('a', '1').setCookie('b', '2', { httpOnly: true }).setCookie('c', String((req.cookies as Record<string, string>).in ?? 'none'))
       reply.send('cookies')
@@ -92,9 +99,10 @@ t.test('@fastify/cookie: several Set-Cookie headers survive', async (t) => {
 
 t.test('@fastify/multipart: a file upload is read and answered', async (t) => {
   const { base } = await start(t, async (app) => {
-    await app.register(require('@fastify/multipart'))
+    await app.register(require('@fastify/multipart') as typeof fastifyMultipart)
     app.post('/upload', async (req) => {
-      const part = await (req as unknown as { file(): Promise<{ filename: string; toBuffer(): Promise<Buffer> }> }).file()
+      const part = await req.file()
+      if (part === undefined) throw new Error('no file part')
       const body = await part.toBuffer()
       return { name: part.filename, size: body.length }
     })
@@ -107,7 +115,7 @@ t.test('@fastify/multipart: a file upload is read and answered', async (t) => {
 
 t.test('@fastify/websocket: upgrade works next to direct HTTP replies', async (t) => {
   const { base } = await start(t, async (app) => {
-    await app.register(require('@fastify/websocket'))
+    await app.register(require('@fastify/websocket') as typeof fastifyWebsocket)
     app.get('/ws', { websocket: true }, (socket: WebSocket) => { socket.on('message', (m: Buffer) => socket.send(`echo ${m}`)) })
     app.get('/http', async () => ({ http: true }))
   })
@@ -123,7 +131,7 @@ t.test('@fastify/websocket: upgrade works next to direct HTTP replies', async (t
 
 t.test('@fastify/sensible: httpErrors and reply helpers', async (t) => {
   const { base } = await start(t, async (app) => {
-    await app.register(require('@fastify/sensible'))
+    await app.register(require('@fastify/sensible') as typeof fastifySensible)
     app.get('/teapot', async (_req, reply) => reply.badRequest('short and stout'))
     app.get('/notfound', async () => { throw app.httpErrors.notFound('gone') })
   })

@@ -124,7 +124,7 @@ export function routes(app: FastifyInstance): void {
   })
   app.get('/missing-file', (_req, reply) => { reply.send(fs.createReadStream('/nonexistent/vectored-test')) })
   app.register(async (child) => {
-    child.setErrorHandler(async (err, _req, reply) => {
+    child.setErrorHandler<Error>(async (err, _req, reply) => {
       reply.code(409).header('x-handled', 'custom')
       return { custom: true, message: err.message }
     })

@@ -21,7 +21,7 @@
  *
  * Each outcome is compared with stock Fastify's.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import * as fs from 'node:fs'
 import * as native from '@vectored/native'
 import * as os from 'node:os'
@@ -160,7 +160,7 @@ async function build(name: string, plugin: boolean, options: { forceCloseConnect
  * error reply fails too (a failing onSend hook fails on the 500 as well; a
  * head already sent makes the 500's writeHead throw).
  */
-function checkCounts(t: Tap.Test, side: Side, what: string): void {
+function checkCounts(t: Test, side: Side, what: string): void {
   const twice = side.counts.filter((c) => c.finish > 1 || c.close > 1 || c.onResponse > 1)
   t.same(twice, [], `${side.name}: ${what}: no raw 'finish', raw 'close' or onResponse ran twice (${side.counts.length} requests)`)
 }

@@ -15,6 +15,9 @@ import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
+// Types only (and the plugins' declaration merging): the tests load the plugins themselves.
+import type fastifyWebsocket from '@fastify/websocket'
+import type fastifyCookie from '@fastify/cookie'
 import vectored, { TransportServer, vectoredServer } from '@vectored/server'
 import { snapshotStats } from '@vectored/core'
 
@@ -106,9 +109,9 @@ t.test('chunked request bodies, and a large body with backpressure', async (t) =
   const res = await fetch(`http://127.0.0.1:${portOf(a)}/echo`, {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream' },
-    body: Readable.toWeb(Readable.from([body.subarray(0, 1 << 20), body.subarray(1 << 20)])) as unknown as BodyInit,
+    body: Readable.toWeb(Readable.from([body.subarray(0, 1 << 20), body.subarray(1 << 20)])),
     duplex: 'half',
-  } as RequestInit)
+  })
   const echoed = Buffer.from(await res.arrayBuffer())
   t.equal(res.status, 200)
   t.ok(echoed.equals(body), `${echoed.length} bytes echoed`)
@@ -243,7 +246,7 @@ t.test('unix socket', async (t) => {
 
 t.test('upgrade: @fastify/websocket echoes', async (t) => {
   const a = Fastify({ logger: false, serverFactory: vectoredServer() })
-  await a.register(require('@fastify/websocket'))
+  await a.register(require('@fastify/websocket') as typeof fastifyWebsocket)
   a.register(async (scope) => {
     scope.get('/ws', { websocket: true }, (socket: WebSocket) => {
       socket.on('message', (m: Buffer) => socket.send(`echo:${m.toString()}`))
@@ -288,10 +291,10 @@ t.test('request objects: a stream only with a body; aborted and close on a clien
 
 t.test('repeated Set-Cookie with @fastify/cookie', async (t) => {
   const a = Fastify({ logger: false, serverFactory: vectoredServer() })
-  await a.register(require('@fastify/cookie'))
+  await a.register(require('@fastify/cookie') as typeof fastifyCookie)
   a.get('/', (_req, reply) => {
-    ;(reply as unknown as { setCookie(n: string, v: string): unknown }).setCookie('a', '1')
-    ;(reply as unknown as { setCookie(n: string, v: string): unknown }).setCookie('b', '2')
+    reply.setCookie('a', '1')
+    reply.setCookie('b', '2')
     reply.send('ok')
   })
   await a.listen({ port: 0, host: '127.0.0.1' })

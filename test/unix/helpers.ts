@@ -146,7 +146,7 @@ export function exchange(target: net.NetConnectOpts, paths: string[], options: E
     const chunks: Buffer[] = []
     let sent = 0
     const responses: Response[] = []
-    let buffered = Buffer.alloc(0)
+    let buffered: Buffer = Buffer.alloc(0)
     const timer = setTimeout(() => {
       socket.destroy()
       reject(new Error(`timed out with ${responses.length} of ${paths.length} responses`))
