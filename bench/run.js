@@ -14,6 +14,7 @@ const { machineInfo } = require('./lib/machine')
 const { correctnessPass, timingPass, key } = require('./lib/measure')
 const { AutocannonLoad, WrkLoad } = require('./lib/loadgen')
 const { finalize } = require('./lib/summarize')
+const { BUDGET_S, estimate, fitBudget } = require('./lib/plan')
 const { table } = require('./lib/report')
 const { chartHtml } = require('./lib/chart')
 const { FILE_NAME, fileBytes } = require('./servers/payloads')
@@ -48,6 +49,7 @@ async function main () {
   const file = path.join(tmp, FILE_NAME)
   fs.writeFileSync(file, fileBytes())
   const ctx = { ...cfg, allVariants, peers, file }
+  if (cfg.budget) progress.log(`quick run: sized to about ${BUDGET_S} s in all; rounds and windows are set after the correctness pass`)
 
   const cells = new Map()
   for (const s of cfg.scenarios) {
@@ -55,17 +57,25 @@ async function main () {
   }
 
   const date = new Date().toISOString()
-  const t0 = Date.now()
+  let estimated
   try {
     await correctnessPass(ctx, cells)
-    const pending = [...cells.values()].filter((c) => c.status === 'pending').length
-    const total = pending * cfg.rounds
+    const pendingCells = [...cells.values()].filter((c) => c.status === 'pending')
+    const sizes = { cells: pendingCells.length, scenarios: new Set(pendingCells.map((c) => c.scenario)).size }
+    let note = ''
+    if (cfg.budget) {
+      const plan = fitBudget({ ...sizes, elapsed: process.uptime() }, loadgen)
+      Object.assign(ctx, { rounds: plan.rounds, duration: plan.duration, warmup: plan.warmup })
+      estimated = plan.estimate
+      note = plan.fits ? ` (quick run, budget ${BUDGET_S} s)` : ` (quick run: over its ${BUDGET_S} s budget even at its shortest; --scenario or --variant narrow it)`
+    } else estimated = Math.ceil(process.uptime() + estimate({ ...sizes, ...ctx }, loadgen))
+    const total = sizes.cells * ctx.rounds
     let n = 0
-    progress.log(`timing ${pending} cells x ${cfg.rounds} rounds (about ${Math.ceil(total * (cfg.duration + cfg.warmup + 0.5))} s)`)
+    progress.log(`timing ${sizes.cells} cells x ${ctx.rounds} rounds, ${ctx.warmup} s warm-up + ${ctx.duration} s window each: about ${estimated} s in all${note}`)
     await loadgen.start()
     await timingPass(ctx, cells, loadgen, (s, v, round) => {
       n++
-      progress.step(`[${n}/${total}] ${s.name} round ${round}/${cfg.rounds}: ${v.name}`, v === cfg.variants.find((x) => cells.get(key(x.name, s.name)).status === 'pending'))
+      progress.step(`[${n}/${total}] ${s.name} round ${round}/${ctx.rounds}: ${v.name}`, v === ctx.variants.find((x) => cells.get(key(x.name, s.name)).status === 'pending'))
     })
   } finally {
     await loadgen.close()
@@ -76,9 +86,10 @@ async function main () {
 
   const result = {
     date,
-    seconds: Math.round((Date.now() - t0) / 100) / 10,
+    seconds: Math.round(process.uptime() * 10) / 10, // wall time of the whole run
+    estimatedSeconds: estimated,
     machine: machineInfo({ peers, pinning: pin, clockTicks: clockTicks(), argv, loadAtStart }),
-    config: { mode: cfg.mode, rounds: cfg.rounds, duration: cfg.duration, warmup: cfg.warmup, loadgen: loadgen.name, connectionsOverride: cfg.connections ?? null },
+    config: { mode: cfg.mode, budgetSeconds: cfg.budget ? BUDGET_S : null, rounds: ctx.rounds, duration: ctx.duration, warmup: ctx.warmup, loadgen: loadgen.name, connectionsOverride: cfg.connections ?? null },
     scenarios: cfg.scenarios.map((s) => ({ name: s.name, desc: s.desc, route: s.route, connections: cfg.connections ?? s.connections, pipelining: s.pipelining })),
     variants: cfg.variants.map((v) => ({ name: v.name, desc: v.desc })),
     cells: [...cells.values()]
@@ -93,7 +104,7 @@ async function main () {
     fs.writeFileSync(path.join(RESULTS, `${name}.json`), json)
     fs.writeFileSync(path.join(RESULTS, `${name}.html`), html)
   }
-  process.stdout.write(`\n${result.seconds} s. Raw samples: bench/results/${stamp}.json, chart: bench/results/${stamp}.html (also latest.json, latest.html)\n`)
+  process.stdout.write(`\nWall time ${result.seconds} s (estimated ${estimated} s). Raw samples: bench/results/${stamp}.json, chart: bench/results/${stamp}.html (also latest.json, latest.html)\n`)
   const failed = result.cells.filter((c) => c.status === 'failed')
   if (failed.length) {
     process.stdout.write(`FAILED: ${failed.map((c) => `${c.variant}/${c.scenario}`).join(', ')}\n`)

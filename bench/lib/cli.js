@@ -2,17 +2,20 @@
 const { parseArgs } = require('node:util')
 const { scenarios } = require('./scenarios')
 const { variants } = require('./variants')
-
-const QUICK = { rounds: 3, duration: 1 }
-const FULL = { rounds: 5, duration: 5 }
+const { QUICK, FULL, BUDGET_S, MIN_ROUNDS, MIN_WINDOW } = require('./plan')
 
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/run.js [options])
 
 Benchmarks vectored against stock Fastify and peers, side by side.
-Default is the quick run (${QUICK.rounds} rounds x ${QUICK.duration} s per window, every scenario).
+Default is the quick run: every scenario, sized to take about ${BUDGET_S} s in all.
+It runs ${QUICK.rounds} rounds of ${QUICK.duration} s windows, each after a ${QUICK.warmup} s warm-up, when they fit;
+otherwise (many cells, e.g. with the peers installed) it shortens the warm-up,
+then the window, to no less than ${MIN_WINDOW} s, then runs ${MIN_ROUNDS} rounds. The plan and its
+estimated time are printed after the correctness pass. An explicit --rounds,
+--duration or --warmup turns the sizing off; the others then take the defaults below.
 
 Options:
-  --full                 ${FULL.rounds} rounds x ${FULL.duration} s windows (the method in docs/benchmark.md)
+  --full                 ${FULL.rounds} rounds x ${FULL.duration} s windows, ${FULL.warmup} s warm-up (the method in docs/benchmark.md)
   --scenario <names>     only these scenarios (comma separated, repeatable)
                          ${scenarios.map((s) => s.name).join(', ')}
   --variant <names>      only these variants (stock fastify is always checked for
@@ -20,7 +23,7 @@ Options:
                          --no-baseline) ${variants.map((v) => v.name).join(', ')}
   --rounds <n>           interleaved rounds (default ${QUICK.rounds}, --full ${FULL.rounds})
   --duration <s>         measured window in seconds (default ${QUICK.duration}, --full ${FULL.duration})
-  --warmup <s>           warm-up before each window (default 1)
+  --warmup <s>           warm-up before each window (default ${QUICK.warmup}, --full ${FULL.warmup})
   --connections <n>      override every scenario's connection count
   --loadgen <name>       autocannon (default) or wrk (when installed)
   --install-peers        install bun (npm, into bench/.peers), nginx and wrk (apt-get) first
@@ -69,6 +72,7 @@ function parseCli (argv) {
     }
   })
   const base = values.full ? FULL : QUICK
+  const explicit = ['rounds', 'duration', 'warmup'].some((o) => values[o] !== undefined)
   if (!['autocannon', 'wrk'].includes(values.loadgen)) fail(`--loadgen must be autocannon or wrk, got "${values.loadgen}"`)
   const scenarioNames = list(values.scenario, scenarios.map((s) => s.name), 'scenario')
   let variantNames = list(values.variant, variants.map((v) => v.name), 'variant')
@@ -76,11 +80,12 @@ function parseCli (argv) {
   return {
     help: values.help,
     mode: values.full ? 'full' : 'quick',
+    budget: !values.full && !explicit, // the quick run sizes rounds and windows to BUDGET_S (plan.js)
     scenarios: scenarioNames.length ? scenarios.filter((s) => scenarioNames.includes(s.name)) : scenarios,
     variants: variantNames.length ? variants.filter((v) => variantNames.includes(v.name)) : variants,
     rounds: positive(values.rounds, 'rounds', true) ?? base.rounds,
     duration: positive(values.duration, 'duration', false) ?? base.duration,
-    warmup: positive(values.warmup, 'warmup', false) ?? 1,
+    warmup: positive(values.warmup, 'warmup', false) ?? base.warmup,
     connections: positive(values.connections, 'connections', true),
     loadgen: values.loadgen,
     installPeers: values['install-peers']

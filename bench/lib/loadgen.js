@@ -7,7 +7,12 @@ const { spawn } = require('node:child_process')
 const { pinned, LOAD_CORE } = require('./pin')
 
 class AutocannonLoad {
-  constructor () { this.name = 'autocannon' }
+  constructor () {
+    this.name = 'autocannon'
+    this.overheadS = 0.15 // per window: a new run, its connections, the stop check every 100 ms
+  }
+
+  seconds (s) { return s }
 
   async start () {
     const [cmd, args] = pinned(LOAD_CORE, process.execPath, [path.join(__dirname, 'autocannon-worker.js')])
@@ -63,7 +68,13 @@ function parseWrk (out) {
 }
 
 class WrkLoad {
-  constructor (wrkPath) { this.name = 'wrk'; this.path = wrkPath }
+  constructor (wrkPath) {
+    this.name = 'wrk'
+    this.path = wrkPath
+    this.overheadS = 0.25 // per window: two processes and their connections
+  }
+
+  seconds (s) { return Math.max(1, Math.round(s)) } // wrk -d takes whole seconds
   async start () {}
   async close () {}
 
@@ -75,7 +86,7 @@ class WrkLoad {
   }
 
   once (o) {
-    const args = ['-t1', `-c${o.connections}`, `-d${Math.max(1, Math.round(o.duration))}s`, '--latency', '--timeout', '10s']
+    const args = ['-t1', `-c${o.connections}`, `-d${this.seconds(o.duration)}s`, '--latency', '--timeout', '10s']
     if (o.pipelining > 1) args.push('-s', path.join(__dirname, 'wrk-pipeline.lua'))
     args.push(`http://127.0.0.1:${o.port}${o.route}`)
     if (o.pipelining > 1) args.push('--', String(o.pipelining))

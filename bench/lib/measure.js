@@ -121,7 +121,8 @@ async function timingPass (ctx, cells, loadgen, onWindow) {
         const load = { port: srv.port, route: scenario.route, connections, pipelining: scenario.pipelining }
         try {
           let cpu0 = NaN
-          const r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: ctx.duration }, () => { cpu0 = cpuMicros(srv.pid) })
+          // a server that died in the warm-up shows at the read after the window
+          const r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: ctx.duration }, () => { try { cpu0 = cpuMicros(srv.pid) } catch {} })
           const cpu1 = cpuMicros(srv.pid)
           cell.samples.push({
             round,
@@ -132,7 +133,8 @@ async function timingPass (ctx, cells, loadgen, onWindow) {
             rssSoFar: peakRss(srv.pid)
           })
         } catch (err) {
-          Object.assign(cell, { status: 'failed', reason: `measurement failed: ${err.message}${srv.stderr() ? ` (server: ${srv.stderr().trim().split('\n').pop()})` : ''}` })
+          const what = srv.exited() ? 'the server exited' : `measurement failed: ${err.message}`
+          Object.assign(cell, { status: 'failed', reason: `${what}${srv.stderr() ? ` (server: ${srv.stderr().trim().split('\n').pop()})` : ''}` })
         }
       }
     }

@@ -84,7 +84,7 @@ async function startServer (spec, port, { timeoutMs = 15000 } = {}) {
   })
 
   if (outcome.status !== 'ready') { await stop(); return outcome }
-  return { status: 'ready', pid: child.pid, port, missing, stop, stderr: () => stderr }
+  return { status: 'ready', pid: child.pid, port, missing, stop, stderr: () => stderr, exited: () => exited }
 }
 
 module.exports = { startServer, freePort }
