@@ -41,6 +41,13 @@ type HttpSocket = Socket & {
   [kFallback]?: string
   [kHanded]?: VectoredResponse | null
   [kNewest]?: VectoredResponse | null
+  [kHeldReading]?: HeldReading
+}
+
+/** Node's updateOutgoingData bound to a connection (res._onPendingData), and the share this file added to it. */
+interface HeldReading {
+  update: (delta: number) => void
+  share: number
 }
 
 const kWriter = Symbol('vectored.writer')
@@ -49,6 +56,8 @@ const kFallback = Symbol('vectored.fallbackReason')
 const kHanded = Symbol('vectored.handed')
 /** On a socket: the newest response made for it (pipelined ones queue behind). */
 const kNewest = Symbol('vectored.newest')
+/** On a socket: what holdReading added to Node's outgoingData while the writer is over its mark. */
+const kHeldReading = Symbol('vectored.heldReading')
 const kPrev = Symbol('vectored.previous')
 const kEarly = Symbol('vectored.early')
 /** Body bytes this response has taken, to hold them to the Content-Length it announced. */
@@ -82,8 +91,31 @@ function emitFinish(res: VectoredResponse): void {
   res.emit('finish')
 }
 
+/**
+ * The writer went over its mark. Node stops parsing a connection whose
+ * output backs up (lib/_http_server.js parserOnIncoming: "stop reading so
+ * that we don't become overwhelmed by a flood of pipelined requests"), by
+ * looking at the socket's needDrain and at outgoingData, the bytes its
+ * responses queue; the writer's bytes are neither, so they are counted in
+ * outgoingData (through res._onPendingData, which Node binds to it) until
+ * the writer drains, when Node's socketOnDrain resumes the parser.
+ */
+function holdReading(res: http.ServerResponse, socket: HttpSocket): void {
+  if (socket[kHeldReading] !== undefined) return
+  const update = (res as unknown as NodeResponse)._onPendingData
+  const share = socket.writableHighWaterMark
+  socket[kHeldReading] = { update, share }
+  update.call(res, share)
+}
+
 function onWriterDrain(this: SocketWriter): void {
-  const msg = (this.socket as HttpSocket)._httpMessage as (http.ServerResponse & Record<symbol, unknown>) | null
+  const socket = this.socket as HttpSocket
+  const held = socket[kHeldReading]
+  if (held !== undefined) {
+    socket[kHeldReading] = undefined
+    held.update(-held.share)
+  }
+  const msg = socket._httpMessage as (http.ServerResponse & Record<symbol, unknown>) | null
   if (msg !== null && !msg.writableEnded && msg[kNeedDrain] === true) {
     msg[kNeedDrain] = false
     msg.emit('drain')
@@ -289,16 +321,18 @@ export class VectoredResponse extends http.ServerResponse {
     const socket = this.req.socket as HttpSocket
     socket[kHanded] = this
     counters.responses++
+    let below: boolean
     if (this.socket === null) {
       this[kEarly] = EARLY_PENDING
       counters.earlyWrites++
-      writer.write(pieces, (err) => this.onEarlyWritten(err))
+      below = writer.write(pieces, (err) => this.onEarlyWritten(err))
     } else {
-      writer.write(pieces, (err) => {
+      below = writer.write(pieces, (err) => {
         if (err === null) this.onWritten()
       })
       this._finishNode()
     }
+    if (!below) holdReading(this, socket)
     return this
   }
 
@@ -443,6 +477,7 @@ export class VectoredResponse extends http.ServerResponse {
     } else {
       writer.sendFile([head], fd, offset, length, written)
     }
+    if (writer.needDrain) holdReading(this, socket!)
     this._finishNode()
     endFileStream(src, step)
   }
