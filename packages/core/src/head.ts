@@ -381,7 +381,9 @@ export function headOptionsFromResponse (res: ServerResponse): HeadOptions {
   }
 }
 
-type OutHeaders = Record<string, [string, unknown]>
+// [name as set, value] by lower-cased name; the values are what setHeader took
+// (string | number | string[] as Node's types declare it), so HeaderValue.
+type OutHeaders = Record<string, [string, HeaderValue]>
 let kOutHeaders: symbol | undefined
 
 /** Node keeps setHeader's headers under a private symbol; find it once by its description. */
@@ -401,7 +403,7 @@ function outHeadersOf (res: ServerResponse): OutHeaders | null {
  * `validated: true`. Returns null when the response has no such headers:
  * then serialize `headers` as they are.
  */
-export function responseHeaderEntries (res: ServerResponse, headers?: OutgoingHeaders | null): [string, unknown][] | null {
+export function responseHeaderEntries (res: ServerResponse, headers?: OutgoingHeaders | null): [string, HeaderValue][] | null {
   if (outHeadersOf(res) === null) return null
   if (Array.isArray(headers)) {
     const list = headers as readonly unknown[]
@@ -420,7 +422,7 @@ export function responseHeaderEntries (res: ServerResponse, headers?: OutgoingHe
   }
   const out = outHeadersOf(res)!
   const keys = Object.keys(out)
-  const entries: [string, unknown][] = new Array(keys.length)
+  const entries: [string, HeaderValue][] = new Array(keys.length)
   for (let i = 0; i < keys.length; i++) {
     const entry = out[keys[i]!]!
     entries[i] = [entry[0], entry[1]]

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import * as cp from 'node:child_process'
 import * as fs from 'node:fs'
 import * as net from 'node:net'
@@ -11,12 +11,11 @@ import { PIPE_BUF, checkNonBlocking, openFifo, stats, writerForFd, type SocketWr
 // this package as their cwd, so `require('@vectored/core')` is the build.
 const coreDir = path.join(__dirname, '..')
 
-function tmpDir(t: Tap): string {
+function tmpDir(t: Test): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-fifo-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   return dir
 }
-type Tap = Parameters<Parameters<typeof t.test>[1]>[0]
 
 function mkfifo(dir: string, name = 'f'): string {
   const p = path.join(dir, name)
@@ -289,7 +288,7 @@ function checkRecords(bytes: Buffer, writers: number, count: number): { errors: 
   return { errors, records }
 }
 
-async function recordRun(t: Tap, atomic: boolean, writers: number, count: number) {
+async function recordRun(t: Test, atomic: boolean, writers: number, count: number) {
   const dir = tmpDir(t)
   const fifo = mkfifo(dir)
   const reader = startReader(fifo, { maxChunk: 3000, pauseMs: 2, seed: 99 })
