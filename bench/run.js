@@ -68,7 +68,7 @@ async function main () {
       Object.assign(ctx, { rounds: plan.rounds, duration: plan.duration, warmup: plan.warmup })
       estimated = plan.estimate
       note = plan.fits ? ` (quick run, budget ${BUDGET_S} s)` : ` (quick run: over its ${BUDGET_S} s budget even at its shortest; --scenario or --variant narrow it)`
-    } else estimated = Math.ceil(process.uptime() + estimate({ ...sizes, ...ctx }, loadgen))
+    } else estimated = Math.ceil(process.uptime() + estimate({ ...sizes, rounds: ctx.rounds, duration: ctx.duration, warmup: ctx.warmup }, loadgen))
     const total = sizes.cells * ctx.rounds
     let n = 0
     progress.log(`timing ${sizes.cells} cells x ${ctx.rounds} rounds, ${ctx.warmup} s warm-up + ${ctx.duration} s window each: about ${estimated} s in all${note}`)
