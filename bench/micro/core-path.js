@@ -1,7 +1,7 @@
 'use strict'
 // ns and bytes allocated per response of core's path against Node's, on a
 // connected loopback TCP socket whose reader is another process on the other
-// core (the setup of native-writev.js).
+// core (bench/micro/lib/reader.js, as in native-writev.js).
 //
 //   node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 bench/micro/core-path.js [--runs 5] [--ms 300]
 //
@@ -32,57 +32,19 @@
 // which a GC ran (seen by a PerformanceObserver on 'gc') is discarded and
 // retried. Not counted: malloc done in C++ (libuv write requests, Node's
 // WriteWrap storage, the addon's iovec array).
-const { execFileSync, spawn } = require('node:child_process')
 const http = require('node:http')
-const net = require('node:net')
 const os = require('node:os')
 const { PerformanceObserver } = require('node:perf_hooks')
 const { SocketWriter, serializeHead } = require('@vectored/core')
+const { option } = require('./lib/args')
+const { connectReader } = require('./lib/reader')
 
-const args = process.argv.slice(2)
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? Number(args[i + 1]) : fallback
-}
 const RUNS = option('runs', 5)
 const RUN_MS = option('ms', 300)
 
 if (typeof global.gc !== 'function') {
   console.error('run with --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 (see the top of this file)')
   process.exit(1)
-}
-
-function pin(pid, core) {
-  try {
-    execFileSync('taskset', ['-pc', String(core), String(pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function connectReader() {
-  const server = net.createServer()
-  await new Promise((r) => server.listen(0, '127.0.0.1', r))
-  const port = server.address().port
-  const readerScript = `
-    const s = require('net').connect(${port}, '127.0.0.1')
-    s.on('data', () => {})
-    s.on('error', () => {})
-    s.on('close', () => process.exit(0))
-  `
-  const hasTaskset = pin(process.pid, 0)
-  const reader = hasTaskset
-    ? spawn('taskset', ['-c', '1', process.execPath, '-e', readerScript], { stdio: 'inherit' })
-    : spawn(process.execPath, ['-e', readerScript], { stdio: 'inherit' })
-  const socket = await new Promise((r) => server.once('connection', r))
-  server.close()
-  socket.setNoDelay(true)
-  socket.on('error', (e) => {
-    console.error(e)
-    process.exit(1)
-  })
-  return { socket, reader, pinned: hasTaskset }
 }
 
 // Each variant: send(done) sends one response and calls done once it is written.

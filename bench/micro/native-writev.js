@@ -12,17 +12,12 @@
 // loop waits for the reader (waitWritable / 'drain') outside the timed part.
 // Short writes are not resumed: every call offers the same vector, so each
 // variant is measured on the same work; the reader discards the bytes.
-const { execFileSync, spawn } = require('node:child_process')
 const fs = require('node:fs')
-const net = require('node:net')
 const os = require('node:os')
 const native = require('@vectored/native')
+const { option } = require('./lib/args')
+const { connectReader } = require('./lib/reader')
 
-const args = process.argv.slice(2)
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? Number(args[i + 1]) : fallback
-}
 const RUNS = option('runs', 5)
 const RUN_MS = option('ms', 200)
 const EAGAIN = -os.constants.errno.EAGAIN
@@ -30,39 +25,6 @@ const EAGAIN = -os.constants.errno.EAGAIN
 if (!native.available) {
   console.error(`@vectored/native is not available: ${native.reason}`)
   process.exit(1)
-}
-
-function pin(pid, core) {
-  try {
-    execFileSync('taskset', ['-pc', String(core), String(pid)], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function connectReader() {
-  const server = net.createServer()
-  await new Promise((r) => server.listen(0, '127.0.0.1', r))
-  const port = server.address().port
-  const readerScript = `
-    const s = require('net').connect(${port}, '127.0.0.1')
-    s.on('data', () => {})
-    s.on('error', () => {})
-    s.on('close', () => process.exit(0))
-  `
-  const hasTaskset = pin(process.pid, 0)
-  const reader = hasTaskset
-    ? spawn('taskset', ['-c', '1', process.execPath, '-e', readerScript], { stdio: 'inherit' })
-    : spawn(process.execPath, ['-e', readerScript], { stdio: 'inherit' })
-  const socket = await new Promise((r) => server.once('connection', r))
-  server.close()
-  socket.setNoDelay(true)
-  socket.on('error', (e) => {
-    console.error(e)
-    process.exit(1)
-  })
-  return { socket, reader, pinned: hasTaskset }
 }
 
 const waitWritable = (fd) => new Promise((resolve, reject) => native.waitWritable(fd, (e) => (e ? reject(e) : resolve())))
