@@ -5,33 +5,23 @@ const fs = require('node:fs')
 const path = require('node:path')
 const os = require('node:os')
 const p = require('../servers/payloads')
+const { writeNginxConf } = require('./nginx-conf')
 
 function nginxSpec (nginxPath, port, filePath) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-bench-nginx-'))
   fs.writeFileSync(path.join(dir, 'buffer-64k.bin'), p.buffer64k)
   fs.writeFileSync(path.join(dir, 'vector.bin'), p.vectorConcat)
-  const conf = `# written by vectored bench/lib/nginx.js
-daemon off;
-master_process off;
-worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server_tokens off;
-  keepalive_requests 10000000;
+  const args = writeNginxConf({
+    dir,
+    writtenBy: 'vectored bench/lib/nginx.js',
+    workerConnections: 4096,
+    http: `  keepalive_requests 10000000;
   keepalive_timeout 75s;
   sendfile on;
   tcp_nopush on;
   etag off;
   types { }
   default_type application/octet-stream;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
   server {
     listen 127.0.0.1:${port};
     location = ${p.routes.hello} {
@@ -42,38 +32,21 @@ http {
     location = ${p.routes.vector} { alias ${dir}/vector.bin; }
     location = ${p.routes.file} { alias ${filePath}; }
   }
-}
 `
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf)
-  return {
-    cmd: nginxPath,
-    args: ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', path.join(dir, 'nginx.conf')],
-    readyBy: 'connect',
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true })
-  }
+  })
+  return spec(nginxPath, dir, args)
 }
 
 // nginx in front of an app on a unix socket (the nginx-unix scenario):
 // proxy_pass to unix:, HTTP/1.1 keep-alive upstream connections.
 function nginxProxySpec (nginxPath, port, socketPath) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-bench-nginx-proxy-'))
-  const conf = `# written by vectored bench/lib/nginx.js (nginx-unix scenario)
-daemon off;
-master_process off;
-worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server_tokens off;
-  keepalive_requests 10000000;
+  const args = writeNginxConf({
+    dir,
+    writtenBy: 'vectored bench/lib/nginx.js (nginx-unix scenario)',
+    workerConnections: 4096,
+    http: `  keepalive_requests 10000000;
   keepalive_timeout 75s;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
   upstream app {
     server unix:${socketPath};
     keepalive 64;
@@ -87,15 +60,13 @@ http {
       proxy_set_header Connection "";
     }
   }
-}
 `
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf)
-  return {
-    cmd: nginxPath,
-    args: ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', path.join(dir, 'nginx.conf')],
-    readyBy: 'connect',
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true })
-  }
+  })
+  return spec(nginxPath, dir, args)
+}
+
+function spec (nginxPath, dir, args) {
+  return { cmd: nginxPath, args, readyBy: 'connect', cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
 
 module.exports = { nginxSpec, nginxProxySpec }

@@ -12,6 +12,7 @@ import * as path from 'node:path'
 import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import vectored from '@vectored/server'
+import { writeNginxConf } from '../../bench/lib/nginx-conf'
 
 /** Bodies are slices of this, so any response can be checked against it. */
 export const PATTERN = randomBytes(32 << 20)
@@ -275,22 +276,11 @@ export interface Nginx {
 export async function startNginx(nginxPath: string, dir: string, upstream: string): Promise<Nginx> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort()
-    const conf = `# written by vectored test/unix
-daemon off;
-master_process off;
-worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server_tokens off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_requests 100000;
+    const args = writeNginxConf({
+      dir,
+      writtenBy: 'vectored test/unix',
+      workerConnections: 1024,
+      http: `  keepalive_requests 100000;
   upstream app {
     server unix:${upstream};
     keepalive 16;
@@ -308,10 +298,9 @@ http {
       proxy_buffering off;
     }
   }
-}
-`
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), conf)
-    const proc = cp.spawn(nginxPath, ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', path.join(dir, 'nginx.conf')], {
+`,
+    })
+    const proc = cp.spawn(nginxPath, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     let stderr = ''
