@@ -6,7 +6,8 @@ const path = require('node:path')
 const { nginxSpec } = require('./nginx')
 
 const SERVERS = path.join(__dirname, '..', 'servers')
-const node = (file) => () => ({ ok: true, spec: { cmd: process.execPath, args: [path.join(SERVERS, file)] } })
+// Every Node server starts with settle-ticks.js preloaded (docs/benchmark.md).
+const node = (file) => () => ({ ok: true, spec: { cmd: process.execPath, args: ['-r', path.join(SERVERS, 'settle-ticks.js'), path.join(SERVERS, file)] } })
 
 const variants = [
   // listensOnPath: the server listens on LISTEN_PATH (a unix socket) when set (the nginx-unix scenario).

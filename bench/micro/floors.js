@@ -23,6 +23,8 @@ const { startServer, freePort } = require('../lib/server-process')
 const { WrkLoad, AutocannonLoad } = require('../lib/loadgen')
 const { clockTicks } = require('../lib/proc')
 const { median } = require('../lib/stats')
+// The same preload as every bench server (docs/benchmark.md).
+const settle = path.join(__dirname, '..', 'servers', 'settle-ticks.js')
 const { detectPeers } = require('../lib/peers')
 
 const { values } = parseArgs({
@@ -66,7 +68,7 @@ async function main () {
   try {
     for (let r = 0; r < rounds; r++) {
       for (const [name, file] of variants) {
-        const server = await startServer({ cmd: process.execPath, args: [file], readyBy: 'connect', cwd: path.dirname(file) }, await freePort())
+        const server = await startServer({ cmd: process.execPath, args: ['-r', settle, file], readyBy: 'connect', cwd: path.dirname(file) }, await freePort())
         if (server.status !== 'ready') throw new Error(`${name}: ${server.reason}`)
         try {
           let before
