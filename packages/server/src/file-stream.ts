@@ -48,6 +48,9 @@ export function takeFileStream(src: fs.ReadStream, dest: FileStreamTarget, decla
   const giveBack = (fd: number | null) => {
     if (fd !== null) fs.close(fd, noop)
     delete (src as Partial<Readable>)._read
+    // A stream destroyed meanwhile (the client left: Fastify destroys the
+    // payload) has closed its fd: the read it asked for must not run.
+    if (src.destroyed) return
     if (parked >= 0) src._read(parked)
     if (!dest.writableEnded && !dest.destroyed) src.pipe(target)
   }
