@@ -49,9 +49,9 @@ export function takeFileStream(src: fs.ReadStream, dest: FileStreamTarget, decla
     if (fd !== null) fs.close(fd, noop)
     delete (src as Partial<Readable>)._read
     // A stream destroyed meanwhile (the client left: Fastify destroys the
-    // payload) has closed its fd: the read it asked for must not run.
-    if (src.destroyed) return
-    if (parked >= 0) src._read(parked)
+    // payload) has closed its fd: the read it asked for must not run. (One
+    // that ended on its own, an empty file, is still piped: that ends dest.)
+    if (parked >= 0 && !src.destroyed) src._read(parked)
     if (!dest.writableEnded && !dest.destroyed) src.pipe(target)
   }
   const start = (src as unknown as { start?: number }).start ?? 0
