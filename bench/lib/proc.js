@@ -11,14 +11,19 @@ function clockTicks () {
   return ticks
 }
 
-// utime + stime of all the process's threads, in microseconds.
-function cpuMicros (pid) {
+// utime and stime of all the process's threads, in microseconds.
+function cpuTimes (pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   // fields[0] is field 3 (state): utime is field 14, stime field 15
-  const utime = Number(fields[11])
-  const stime = Number(fields[12])
-  return (utime + stime) * 1e6 / clockTicks()
+  const us = 1e6 / clockTicks()
+  return { user: Number(fields[11]) * us, sys: Number(fields[12]) * us }
+}
+
+// utime + stime, in microseconds.
+function cpuMicros (pid) {
+  const { user, sys } = cpuTimes(pid)
+  return user + sys
 }
 
 // Peak resident set size (VmHWM) in bytes.
@@ -32,4 +37,4 @@ function procAvailable () {
   try { cpuMicros(process.pid); return true } catch { return false }
 }
 
-module.exports = { clockTicks, cpuMicros, peakRss, procAvailable }
+module.exports = { clockTicks, cpuTimes, cpuMicros, peakRss, procAvailable }

@@ -7,7 +7,8 @@ const { nginxSpec } = require('./nginx')
 
 const SERVERS = path.join(__dirname, '..', 'servers')
 // Every Node server starts with settle-ticks.js preloaded (docs/benchmark.md).
-const node = (file) => () => ({ ok: true, spec: { cmd: process.execPath, args: ['-r', path.join(SERVERS, 'settle-ticks.js'), path.join(SERVERS, file)] } })
+const nodeServerArgs = (file) => ['-r', path.join(SERVERS, 'settle-ticks.js'), file]
+const node = (file) => () => ({ ok: true, spec: { cmd: process.execPath, args: nodeServerArgs(path.join(SERVERS, file)) } })
 
 const variants = [
   // listensOnPath: the server listens on LISTEN_PATH (a unix socket) when set (the nginx-unix scenario).
@@ -43,4 +44,4 @@ const variants = [
   }
 ]
 
-module.exports = { variants, byName: Object.fromEntries(variants.map((v) => [v.name, v])) }
+module.exports = { variants, byName: Object.fromEntries(variants.map((v) => [v.name, v])), nodeServerArgs }

@@ -17,14 +17,12 @@
 //
 //   node bench/micro/floors.js [--rounds 5] [--duration 3] [--connections 64]
 const path = require('node:path')
-const fs = require('node:fs')
 const { parseArgs } = require('node:util')
 const { startServer, freePort } = require('../lib/server-process')
 const { WrkLoad, AutocannonLoad } = require('../lib/loadgen')
-const { clockTicks } = require('../lib/proc')
+const { cpuTimes } = require('../lib/proc')
 const { median } = require('../lib/stats')
-// The same preload as every bench server (docs/benchmark.md).
-const settle = path.join(__dirname, '..', 'servers', 'settle-ticks.js')
+const { nodeServerArgs } = require('../lib/variants')
 const { detectPeers } = require('../lib/peers')
 
 const { values } = parseArgs({
@@ -52,13 +50,6 @@ const variants = [
   ['net-naive', path.join(floors, 'net-naive.js')]
 ]
 
-function cpu (pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const us = 1e6 / clockTicks()
-  return { user: Number(f[11]) * us, sys: Number(f[12]) * us }
-}
-
 async function main () {
   const wrk = detectPeers().wrk
   const load = wrk && wrk.path ? new WrkLoad(wrk.path) : new AutocannonLoad()
@@ -68,13 +59,13 @@ async function main () {
   try {
     for (let r = 0; r < rounds; r++) {
       for (const [name, file] of variants) {
-        const server = await startServer({ cmd: process.execPath, args: ['-r', settle, file], readyBy: 'connect', cwd: path.dirname(file) }, await freePort())
+        const server = await startServer({ cmd: process.execPath, args: nodeServerArgs(file), readyBy: 'connect', cwd: path.dirname(file) }, await freePort())
         if (server.status !== 'ready') throw new Error(`${name}: ${server.reason}`)
         try {
           let before
           const result = await load.run({ port: server.port, route: '/hello', connections, pipelining: 1, warmup, duration },
-            () => { before = cpu(server.pid) })
-          const after = cpu(server.pid)
+            () => { before = cpuTimes(server.pid) })
+          const after = cpuTimes(server.pid)
           if (result.non2xx || result.errors || result.timeouts) throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`)
           const n = result.requests
           samples.get(name).push({ rps: n / result.seconds, user: (after.user - before.user) / n, sys: (after.sys - before.sys) / n })
