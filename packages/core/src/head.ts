@@ -165,9 +165,22 @@ interface State {
  * Serializes the head of a response, as `res.writeHead(statusCode, headers)`
  * would on a response in the state `options` describes. Throws Node's errors
  * (same class, code and message) and produces nothing when anything is invalid.
+ * The Head returned, and its Buffer, may be returned again for the same
+ * input (see CachedHead): read it, never modify it.
  */
 export function serializeHead (statusCode: number, headers?: OutgoingHeaders | null, options?: HeadOptions): Head {
   const o = options ?? NO_OPTIONS
+  const cacheable = headers != null && !Array.isArray(headers) && o.validated !== true
+  if (cacheable) {
+    const hit = cachedHead(statusCode, headers as Readonly<Record<string, unknown>>, o)
+    if (hit !== null) return hit
+  }
+  const head = buildHead(statusCode, headers, o)
+  if (cacheable) rememberHead(statusCode, headers as Readonly<Record<string, unknown>>, o, head)
+  return head
+}
+
+function buildHead (statusCode: number, headers: OutgoingHeaders | null | undefined, o: HeadOptions): Head {
   const code = statusCode | 0
   if (code < 100 || code > 999) throw invalidStatusCodeError(statusCode)
 
@@ -278,6 +291,107 @@ export function serializeHead (statusCode: number, headers?: OutgoingHeaders | n
     shouldKeepAlive: st.shouldKeepAlive,
     contentLength: st.contLen || lengthAdded ? st.contentLength : null
   }
+}
+
+/**
+ * The last heads built from a header object, so that a server answering
+ * the same status with the same headers (a route's content-type and a
+ * length) skips validation, concatenation and the Buffer copy: the usual
+ * case under load. An entry matches when the status, every option that
+ * serializeHead reads, the Date line of this second and every header name
+ * and value (in order, compared with ===) are the same; the head is then
+ * the same bytes, and the same frozen Head (with the same Buffer) is
+ * returned. Only plain string and number values are cached: arrays and
+ * other values are rebuilt every time. Callers treat a Head as read-only.
+ */
+interface CachedHead {
+  code: number
+  message: string | undefined
+  flags: number
+  keepAliveTimeout: number
+  maxRequestsPerSocket: number
+  contentLength: number | null
+  unique: ReadonlySet<string> | null
+  date: string | undefined
+  keys: string[]
+  values: (string | number)[]
+  head: Head
+}
+
+const HEAD_CACHE_SIZE = 8
+const headCache: (CachedHead | undefined)[] = new Array(HEAD_CACHE_SIZE)
+let headCacheNext = 0
+
+/** The boolean options as bits, defaults applied as serializeHead applies them. */
+function optionFlags (o: HeadOptions): number {
+  return ((o.sendDate ?? true) ? 1 : 0) |
+    ((o.shouldKeepAlive ?? true) ? 2 : 0) |
+    ((o.useChunkedEncodingByDefault ?? true) ? 4 : 0) |
+    ((o.hasBody ?? true) ? 8 : 0) |
+    (o.maxRequestsOnConnectionReached === true ? 16 : 0) |
+    (o.removedConnection === true ? 32 : 0) |
+    (o.removedContentLength === true ? 64 : 0) |
+    (o.removedTransferEncoding === true ? 128 : 0) |
+    (o.expectContinuePending === true ? 256 : 0) |
+    (o.encoding === 'utf8' ? 512 : 0)
+}
+
+function cachedHead (code: number, record: Readonly<Record<string, unknown>>, o: HeadOptions): Head | null {
+  const flags = optionFlags(o)
+  const date = (flags & 1) !== 0 ? dateLine() : undefined
+  const keepAliveTimeout = o.keepAliveTimeout ?? 5000
+  const maxRequests = o.maxRequestsPerSocket ?? 0
+  const contentLength = o.contentLength ?? null
+  const unique = o.uniqueHeaders ?? null
+  const message = o.statusMessage
+  for (let i = 0; i < HEAD_CACHE_SIZE; i++) {
+    const c = headCache[i]
+    if (c === undefined) return null
+    if (c.code !== code || c.flags !== flags || c.date !== date || c.message !== message ||
+      c.keepAliveTimeout !== keepAliveTimeout || c.maxRequestsPerSocket !== maxRequests ||
+      c.contentLength !== contentLength || c.unique !== unique) continue
+    const keys = c.keys
+    const values = c.values
+    let n = 0
+    let same = true
+    for (const key in record) {
+      if (n >= keys.length || key !== keys[n] || record[key] !== values[n]) {
+        same = false
+        break
+      }
+      n++
+    }
+    if (same && n === keys.length) return c.head
+  }
+  return null
+}
+
+function rememberHead (code: number, record: Readonly<Record<string, unknown>>, o: HeadOptions, head: Head): void {
+  const keys: string[] = []
+  const values: (string | number)[] = []
+  for (const key in record) {
+    const value = record[key]
+    if (typeof value !== 'string' && typeof value !== 'number') return
+    // for-in also walks inherited enumerable keys, which Object.keys (what is serialized) does not.
+    if (!Object.prototype.hasOwnProperty.call(record, key)) return
+    keys.push(key)
+    values.push(value)
+  }
+  const flags = optionFlags(o)
+  headCache[headCacheNext] = {
+    code,
+    message: o.statusMessage,
+    flags,
+    keepAliveTimeout: o.keepAliveTimeout ?? 5000,
+    maxRequestsPerSocket: o.maxRequestsPerSocket ?? 0,
+    contentLength: o.contentLength ?? null,
+    unique: o.uniqueHeaders ?? null,
+    date: (flags & 1) !== 0 ? dateLine() : undefined,
+    keys,
+    values,
+    head
+  }
+  headCacheNext = (headCacheNext + 1) % HEAD_CACHE_SIZE
 }
 
 function processHeader (st: State, key: unknown, value: unknown): void {

@@ -301,6 +301,53 @@ t.test('property: same bytes, or the same error, as Node\'s writeHead', async t 
   t.ok(errors > 300 && errors < 2700, `errors were exercised too (${errors})`)
 })
 
+t.test('property: heads served again from the cache equal Node\'s, call after call', async t => {
+  // A few inputs drawn again and again (the cache's case), some header
+  // objects changed in place between calls: every call is checked.
+  const inputArb = fc.tuple(statusArb, reasonArb, entriesArb, optionsArb)
+  let hits = 0
+  fc.assert(fc.property(fc.array(inputArb, { minLength: 1, maxLength: 4 }), fc.array(fc.tuple(fc.nat(), fc.boolean()), { minLength: 2, maxLength: 24 }), (pool, calls) => {
+    const objects = pool.map(([, , entries]) => shape('object', entries) as Record<string, unknown>)
+    const seen = new Set<number>()
+    for (const [pick, mutate] of calls) {
+      const i = pick % pool.length
+      const [status, reason, , o] = pool[i]!
+      const headers = objects[i]!
+      const keys = Object.keys(headers)
+      if (mutate && keys.length > 0) headers[keys[0]!] = `${String(headers[keys[0]!])}x`
+      if (seen.has(i)) hits++
+      seen.add(i)
+      const nodeOut = viaNode(status, reason, shape('object', Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v])), o)
+      const ours = viaUs(status, reason, headers as OutgoingHeaders, o)
+      if (JSON.stringify(ours) !== JSON.stringify(nodeOut)) {
+        t.same(ours, nodeOut, `call ${JSON.stringify([status, reason, headers, o])}`)
+        return false
+      }
+    }
+    return true
+  }), { numRuns: 1000 })
+  t.ok(hits > 5000, `inputs were repeated (${hits} repeats)`)
+})
+
+t.test('a repeated head is the same bytes; any change in status, header or option is seen', async t => {
+  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': '17' }
+  const a = serializeHead(200, headers, {})
+  const b = serializeHead(200, { ...headers }, {})
+  t.equal(b.text, a.text)
+  t.equal(serializeHead(201, headers, {}).text.split('\r\n')[0], 'HTTP/1.1 201 Created')
+  t.match(serializeHead(200, { ...headers, 'content-length': '18' }, {}).text, /Content-Length: 18|content-length: 18/)
+  t.match(serializeHead(200, headers, { shouldKeepAlive: false }).text, /Connection: close/)
+  t.match(serializeHead(200, headers, { keepAliveTimeout: 7000 }).text, /timeout=7/)
+  t.notMatch(serializeHead(200, headers, { sendDate: false }).text, /Date:/)
+  t.match(serializeHead(200, headers, { statusMessage: 'Fine' }).text, /^HTTP\/1\.1 200 Fine\r\n/)
+  t.match(serializeHead(200, { ...headers, extra: '1' }, {}).text, /extra: 1/)
+  const fewer: Record<string, string> = { 'content-type': headers['content-type'] }
+  t.notMatch(serializeHead(200, fewer, {}).text, /content-length/)
+  // An invalid value is refused every time, cached neighbours or not.
+  t.throws(() => serializeHead(200, { ...headers, 'content-type': 'a\nb' }, {}), { code: 'ERR_INVALID_CHAR' })
+  t.throws(() => serializeHead(200, { ...headers, 'content-type': 'a\nb' }, {}), { code: 'ERR_INVALID_CHAR' })
+})
+
 t.test('property: valid heads equal the raw bytes on the wire', async t => {
   const { port, handler } = await serverFor({ keepAliveTimeout: 4000 })
   const validName = fc.string({ unit: fc.constantFrom(...tokenChars), minLength: 1, maxLength: 10 }).filter(n => !/^(connection|content-length|transfer-encoding|date|keep-alive|trailer|expect|content-disposition)$/i.test(n))
