@@ -82,10 +82,15 @@ export interface Head {
   shouldKeepAlive: boolean
   /** Content-Length in effect (the header's value, or the known body length it was derived from), else null. */
   contentLength: number | null
+  /** An Expect field is among the headers (Node sends such a head at once, without waiting for the body). */
+  expect: boolean
+  /** Every character is ASCII: the head's bytes are the same in latin1 and utf8. */
+  ascii: boolean
 }
 
 const RE_CONN_CLOSE = /(?:^|\W)close(?:$|\W)/i
 const RE_TE_CHUNKED = /(?:^|\W)chunked(?:$|\W)/i
+const RE_NON_ASCII = /[^\x00-\x7f]/
 
 /** `HTTP/1.1 <code> <message>\r\n` for every code Node knows, built once. */
 const STATUS_LINES: (string | undefined)[] = []
@@ -111,7 +116,7 @@ function keepAliveLines (keepAliveTimeout: number, maxRequests: number): string 
 }
 
 /** What Node reacts to in a header name, by lower-cased name (matchHeader, isCookieField, isContentDispositionField). */
-const enum Kind { Plain, Connection, TransferEncoding, ContentLength, Date, Trailer, KeepAlive, Cookie, ContentDisposition }
+const enum Kind { Plain, Connection, TransferEncoding, ContentLength, Date, Trailer, KeepAlive, Cookie, ContentDisposition, Expect }
 
 const KINDS = new Map<string, Kind>([
   ['connection', Kind.Connection],
@@ -121,7 +126,8 @@ const KINDS = new Map<string, Kind>([
   ['trailer', Kind.Trailer],
   ['keep-alive', Kind.KeepAlive],
   ['cookie', Kind.Cookie],
-  ['content-disposition', Kind.ContentDisposition]
+  ['content-disposition', Kind.ContentDisposition],
+  ['expect', Kind.Expect]
 ])
 
 // Validated names and their kind; applications use few names, so a Map hit replaces a scan and a toLowerCase.
@@ -149,6 +155,7 @@ interface State {
   te: boolean
   date: boolean
   trailer: boolean
+  expect: boolean
   last: boolean
   chunkedEncoding: boolean
   shouldKeepAlive: boolean
@@ -202,6 +209,7 @@ function buildHead (statusCode: number, headers: OutgoingHeaders | null | undefi
     te: false,
     date: false,
     trailer: false,
+    expect: false,
     last: false,
     chunkedEncoding: false,
     shouldKeepAlive: (o.shouldKeepAlive ?? true) && o.expectContinuePending !== true,
@@ -289,7 +297,9 @@ function buildHead (statusCode: number, headers: OutgoingHeaders | null | undefi
     hasBody,
     last: st.last,
     shouldKeepAlive: st.shouldKeepAlive,
-    contentLength: st.contLen || lengthAdded ? st.contentLength : null
+    contentLength: st.contLen || lengthAdded ? st.contentLength : null,
+    expect: st.expect,
+    ascii: !RE_NON_ASCII.test(header)
   }
 }
 
@@ -444,6 +454,9 @@ function storeHeader (st: State, key: string, kind: Kind, value: unknown): void 
       break
     case Kind.KeepAlive:
       st.defaultKeepAlive = false
+      break
+    case Kind.Expect:
+      st.expect = true
       break
   }
 }

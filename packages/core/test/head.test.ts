@@ -152,10 +152,15 @@ t.test('serializeHead writes the bytes Node writes', async t => {
 })
 
 t.test('framing verdicts', async t => {
-  const v = (status: number, headers: OutgoingHeaders | null, o?: HeadOptions): Omit<Head, 'head' | 'text'> => {
-    const { head: _h, text: _t, ...rest } = serializeHead(status, headers, o)
+  const v = (status: number, headers: OutgoingHeaders | null, o?: HeadOptions): Omit<Head, 'head' | 'text' | 'expect' | 'ascii'> => {
+    const { head: _h, text: _t, expect: _e, ascii: _a, ...rest } = serializeHead(status, headers, o)
     return rest
   }
+  t.equal(serializeHead(200, { Expect: 'x' }).expect, true, 'an Expect field is reported')
+  t.equal(serializeHead(200, [['expect', 'x']]).expect, true, 'in any header shape')
+  t.equal(serializeHead(200, { 'x-expect': 'x' }).expect, false)
+  t.equal(serializeHead(200, { a: 'b' }).ascii, true)
+  t.equal(serializeHead(200, { a: '\u00e9' }).ascii, false, 'a latin1 byte above 0x7f is not ASCII')
   t.same(v(200, { 'content-length': 5 }), { chunked: false, hasBody: true, last: false, shouldKeepAlive: true, contentLength: 5 })
   t.same(v(200, {}), { chunked: true, hasBody: true, last: false, shouldKeepAlive: true, contentLength: null })
   t.same(v(200, {}, { contentLength: 7 }), { chunked: false, hasBody: true, last: false, shouldKeepAlive: true, contentLength: 7 })

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs'
 import * as http from 'node:http'
 import type { Socket } from 'node:net'
-import { SocketWriter } from '@vectored/core'
+import { SocketWriter, headOptionsFromResponse, serializeHead, type Head, type OutgoingHeaders } from '@vectored/core'
 import { counters, countFallback } from './stats'
 import { vectorPiecesOf } from './vector-payload'
 import { endFileStream, isUnreadFileStream, takeFileStream } from './file-stream'
@@ -20,6 +20,9 @@ type Callback = (err?: Error | null) => void
 /** The internal fields of OutgoingMessage / ServerResponse this file reads or sets (Node 20+). */
 interface NodeResponse extends http.ServerResponse {
   _header: string | null
+  _expect_continue: boolean
+  _sent100: boolean
+  _send(data: string): boolean
   _headerSent: boolean
   _hasBody: boolean
   _last: boolean
@@ -62,6 +65,8 @@ const kPrev = Symbol('vectored.previous')
 const kEarly = Symbol('vectored.early')
 /** Body bytes this response has taken, to hold them to the Content-Length it announced. */
 const kBodyBytes = Symbol('vectored.bodyBytes')
+/** The Head serializeHead built for this response (its Buffer is the head's bytes), or null. */
+const kHead = Symbol('vectored.head')
 
 // Node's private symbols on OutgoingMessage, found by description on a probe.
 const probe = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as http.IncomingMessage)
@@ -72,6 +77,7 @@ function nodeSymbol(description: string): symbol {
 }
 const kNeedDrain = nodeSymbol('kNeedDrain')
 const kCorked = nodeSymbol('corked')
+const kOutHeaders = nodeSymbol('kOutHeaders')
 
 function noop(): void {}
 
@@ -195,7 +201,8 @@ function ownsSocket(res: http.ServerResponse, socket: HttpSocket | null): socket
 export class VectoredResponse extends http.ServerResponse {
   [kPrev]: VectoredResponse | null;
   [kEarly]: number;
-  [kBodyBytes]: number
+  [kBodyBytes]: number;
+  [kHead]: Head | null
 
   constructor(req: http.IncomingMessage, options?: http.ServerOptions) {
     // @types/node omits the options Node passes (highWaterMark, rejectNonStandardBodyWrites).
@@ -204,7 +211,40 @@ export class VectoredResponse extends http.ServerResponse {
     this[kPrev] = socket[kNewest] ?? null
     this[kEarly] = 0
     this[kBodyBytes] = 0
+    this[kHead] = null
     socket[kNewest] = this
+  }
+
+  /**
+   * writeHead(statusCode, headers) with a header object on a response
+   * without setHeader headers (what Fastify's reply does): the head is
+   * core's serializeHead (the same bytes and verdicts as _storeHeader, see
+   * docs/head.md), which hands back the head it built before for the same
+   * input; then the fields Node's writeHead and _storeHeader set are set
+   * from it. Anything less common is Node's writeHead.
+   */
+  override writeHead(statusCode: number, reason?: unknown, obj?: unknown): this {
+    const self = this as unknown as NodeResponse & Record<symbol, unknown>
+    const headers = typeof reason === 'string' ? undefined : (obj ?? reason)
+    if (typeof reason === 'string' || typeof statusCode !== 'number' || headers == null || typeof headers !== 'object' ||
+      Array.isArray(headers) || self._header !== null || self[kOutHeaders] != null || this.statusMessage ||
+      !self._hasBody || self._last || self.chunkedEncoding || (self._expect_continue && !self._sent100) ||
+      statusCode < 200 || statusCode > 999 || statusCode === 204 || statusCode === 304 || statusCode !== (statusCode | 0)) {
+      return super.writeHead(statusCode, reason as never, obj as never)
+    }
+    const head = serializeHead(statusCode, headers as OutgoingHeaders, headOptionsFromResponse(this))
+    this.statusMessage = http.STATUS_CODES[statusCode] || 'unknown'
+    this.statusCode = statusCode
+    this.shouldKeepAlive = head.shouldKeepAlive
+    self._last = head.last
+    self.chunkedEncoding = head.chunked
+    if (head.contentLength !== null) self._contentLength = head.contentLength
+    self._header = head.text
+    self._headerSent = false
+    this[kHead] = head
+    // _storeHeader: a head with an Expect field goes out at once.
+    if (head.expect) self._send('')
+    return this
   }
 
   /**
@@ -288,20 +328,27 @@ export class VectoredResponse extends http.ServerResponse {
     }
     if (self.chunkedEncoding) return this.endStock(chunk, vector, encoding, callback)
     const header = self._header!
+    // The head's bytes as serializeHead made them, when this head is its.
+    const built = this[kHead]
+    const headBytes = built !== null && built.text === header ? built.head : null
     let pieces: Bytes[]
     if (vector !== undefined) {
-      pieces = [Buffer.from(header, 'latin1')]
+      pieces = [headBytes ?? Buffer.from(header, 'latin1')]
       if (self._hasBody) for (let i = 0; i < vector.length; i++) pieces.push(vector[i]!)
     } else if (body == null || body.length === 0 || !self._hasBody) {
-      pieces = [Buffer.from(header, 'latin1')]
+      pieces = [headBytes ?? Buffer.from(header, 'latin1')]
     } else if (typeof body === 'string') {
       // As Node's _send: a utf8/latin1 string body carries the head in its own encoding.
       const enc = encoding as BufferEncoding | null | undefined
-      pieces = !enc || enc === 'utf8' || enc === 'latin1'
-        ? [Buffer.from(header + body, enc || 'utf8')]
-        : [Buffer.from(header, 'latin1'), Buffer.from(body, enc)]
+      if (!enc || enc === 'utf8' || enc === 'latin1') {
+        pieces = headBytes !== null && (built!.ascii || enc === 'latin1')
+          ? [headBytes, Buffer.from(body, enc || 'utf8')]
+          : [Buffer.from(header + body, enc || 'utf8')]
+      } else {
+        pieces = [headBytes ?? Buffer.from(header, 'latin1'), Buffer.from(body, enc)]
+      }
     } else {
-      pieces = [Buffer.from(header, 'latin1'), body]
+      pieces = [headBytes ?? Buffer.from(header, 'latin1'), body]
     }
     if (typeof callback === 'function') this.once('finish', callback as () => void)
     return this.endWith(writer, pieces)

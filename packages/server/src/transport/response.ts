@@ -538,7 +538,7 @@ export class TransportResponse extends Stream {
   private takeHead(chunk?: Chunk | null, encoding?: BufferEncoding | null): Uint8Array[] {
     this.headPending = false
     const head = this.head!
-    if (typeof chunk === 'string' && (encoding == null || encoding === 'utf8' || encoding === 'utf-8') && head.head.length !== Buffer.byteLength(head.text, 'utf8')) {
+    if (!head.ascii && typeof chunk === 'string' && (encoding == null || encoding === 'utf8' || encoding === 'utf-8')) {
       return [Buffer.from(head.text, 'utf8')]
     }
     return [head.head]
