@@ -353,6 +353,21 @@ t.test('a repeated head is the same bytes; any change in status, header or optio
   t.throws(() => serializeHead(200, { ...headers, 'content-type': 'a\nb' }, {}), { code: 'ERR_INVALID_CHAR' })
 })
 
+t.test('a head served from the cache carries the Date of the second it is served in', async t => {
+  const headers = { 'content-type': 'text/plain', 'content-length': '2' }
+  const dateOf = (h: Head) => /\r\nDate: ([^\r]+)\r\n/.exec(h.text)![1]
+  const first = serializeHead(200, headers)
+  t.equal(serializeHead(200, headers), first, 'the same second: the cached head itself')
+  // Wait past the next second boundary, then the head must be rebuilt with the new Date.
+  const now = Date.now()
+  await new Promise(resolve => setTimeout(resolve, 1000 - (now % 1000) + 20))
+  const later = serializeHead(200, headers)
+  t.not(later, first, 'a new second: a new head')
+  t.not(dateOf(later), dateOf(first))
+  t.equal(dateOf(later), new Date().toUTCString())
+  t.equal(later.text.replace(dateOf(later), ''), first.text.replace(dateOf(first), ''), 'only the Date differs')
+})
+
 t.test('property: valid heads equal the raw bytes on the wire', async t => {
   const { port, handler } = await serverFor({ keepAliveTimeout: 4000 })
   const validName = fc.string({ unit: fc.constantFrom(...tokenChars), minLength: 1, maxLength: 10 }).filter(n => !/^(connection|content-length|transfer-encoding|date|keep-alive|trailer|expect|content-disposition)$/i.test(n))
