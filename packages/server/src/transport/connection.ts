@@ -202,7 +202,9 @@ export class Connection implements RequestOwner, ResponseOwner {
     this.current = req
     const res = new TransportResponse(this, req, keepAlive)
     const responses = this.responses
-    const prev = responses[responses.length - 1]
+    // Not responses[length - 1] on an empty array: index -1 is a property
+    // lookup that V8 sends to its runtime (perf: 1.2% of the server's time).
+    const prev = responses.length === 0 ? undefined : responses[responses.length - 1]
     responses.push(res)
     // Writes at once when every earlier response has handed over all its bytes.
     if (prev === undefined || (prev.active && prev.finished && !prev._last)) res.active = true
@@ -495,7 +497,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     // As Node (httpAllowHalfOpen false by default): the client's FIN ends the
     // connection; responses still owed are dropped and their requests aborted.
     // With httpAllowHalfOpen, they go out and the connection closes after them.
-    const last = this.responses[this.responses.length - 1]
+    const last = this.responses.length === 0 ? undefined : this.responses[this.responses.length - 1]
     if (this.server.httpAllowHalfOpen && last !== undefined) last._last = true
     else this.endSocket()
   }
