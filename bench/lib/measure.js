@@ -122,10 +122,21 @@ async function timingPass (ctx, cells, loadgen, onWindow) {
         try {
           let cpu0 = NaN
           // a server that died in the warm-up shows at the read after the window
-          const r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: ctx.duration }, () => { try { cpu0 = cpuMicros(srv.pid) } catch {} })
+          let r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: ctx.duration }, () => { try { cpu0 = cpuMicros(srv.pid) } catch {} })
+          let retried = false
+          if (r.requests === 0 && !r.errors && !r.non2xx && !r.timeouts && !srv.exited()) {
+            // A short window (the quick run's 0.5 s) can fall entirely inside
+            // a stall of the shared host with slow responses (4 MiB bodies):
+            // once, the window runs again, four times longer. A server that
+            // completes nothing then either is FAILED as before.
+            retried = true
+            progress.log(`${v.name} ${scenario.name} round ${round}: no request completed in ${ctx.duration} s; measuring this window again for ${Math.max(2, ctx.duration * 4)} s`)
+            r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: Math.max(2, ctx.duration * 4) }, () => { try { cpu0 = cpuMicros(srv.pid) } catch {} })
+          }
           const cpu1 = cpuMicros(srv.pid)
           cell.samples.push({
             round,
+            retried,
             ...r,
             rps: r.requests / r.seconds,
             cpuMicros: cpu1 - cpu0,
