@@ -292,6 +292,11 @@ async function recordRun(t: Test, atomic: boolean, writers: number, count: numbe
   const dir = tmpDir(t)
   const fifo = mkfifo(dir)
   const reader = startReader(fifo, { maxChunk: 3000, pauseMs: 2, seed: 99 })
+  // A write end held open here until every writer has exited: a writer that
+  // starts late (a slow spawn on a busy machine) would otherwise find no
+  // reader, the others having finished and the reader having seen EOF
+  // (seen in CI: ERR_VECTORED_NO_READER after 10 s, 0 of 600 records).
+  const hold = await openFifo(fifo)
   const children = Array.from({ length: writers }, (_, id) =>
     new Promise<number | null>((resolve) => {
       const child = cp.spawn(process.execPath, ['-e', RECORD_WRITER], {
@@ -303,6 +308,7 @@ async function recordRun(t: Test, atomic: boolean, writers: number, count: numbe
     }),
   )
   const codes = await Promise.all(children)
+  fs.closeSync(hold)
   const { bytes, code } = await reader.result
   return { codes, readerCode: code, bytes }
 }
