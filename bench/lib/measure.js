@@ -121,8 +121,9 @@ async function timingPass (ctx, cells, loadgen, onWindow) {
         const load = { port: srv.port, route: scenario.route, connections, pipelining: scenario.pipelining }
         try {
           let cpu0 = NaN
+          const mark = () => { try { cpu0 = cpuMicros(srv.pid) } catch {} }
           // a server that died in the warm-up shows at the read after the window
-          let r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: ctx.duration }, () => { try { cpu0 = cpuMicros(srv.pid) } catch {} })
+          let r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: ctx.duration }, mark)
           let retried = false
           if (r.requests === 0 && !r.errors && !r.non2xx && !r.timeouts && !srv.exited()) {
             // A short window (the quick run's 0.5 s) can fall entirely inside
@@ -131,7 +132,7 @@ async function timingPass (ctx, cells, loadgen, onWindow) {
             // completes nothing then either is FAILED as before.
             retried = true
             progress.log(`${v.name} ${scenario.name} round ${round}: no request completed in ${ctx.duration} s; measuring this window again for ${Math.max(2, ctx.duration * 4)} s`)
-            r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: Math.max(2, ctx.duration * 4) }, () => { try { cpu0 = cpuMicros(srv.pid) } catch {} })
+            r = await loadgen.run({ ...load, warmup: ctx.warmup, duration: Math.max(2, ctx.duration * 4) }, mark)
           }
           const cpu1 = cpuMicros(srv.pid)
           cell.samples.push({

@@ -178,12 +178,13 @@ interface State {
 export function serializeHead (statusCode: number, headers?: OutgoingHeaders | null, options?: HeadOptions): Head {
   const o = options ?? NO_OPTIONS
   const cacheable = headers != null && !Array.isArray(headers) && o.validated !== true
-  if (cacheable) {
-    const hit = cachedHead(statusCode, headers as Readonly<Record<string, unknown>>, o)
-    if (hit !== null) return hit
-  }
+  if (!cacheable) return buildHead(statusCode, headers, o)
+  const record = headers as Readonly<Record<string, unknown>>
+  const flags = optionFlags(o)
+  const hit = cachedHead(statusCode, record, o, flags)
+  if (hit !== null) return hit
   const head = buildHead(statusCode, headers, o)
-  if (cacheable) rememberHead(statusCode, headers as Readonly<Record<string, unknown>>, o, head)
+  rememberHead(statusCode, record, o, flags, head)
   return head
 }
 
@@ -310,7 +311,7 @@ function buildHead (statusCode: number, headers: OutgoingHeaders | null | undefi
  * case under load. An entry matches when the status, every option that
  * serializeHead reads, the Date line of this second and every header name
  * and value (in order, compared with ===) are the same; the head is then
- * the same bytes, and the same frozen Head (with the same Buffer) is
+ * the same bytes, and the same Head (with the same Buffer) is
  * returned. Only plain string and number values are cached: arrays and
  * other values are rebuilt every time. Callers treat a Head as read-only.
  */
@@ -346,8 +347,7 @@ function optionFlags (o: HeadOptions): number {
     (o.encoding === 'utf8' ? 512 : 0)
 }
 
-function cachedHead (code: number, record: Readonly<Record<string, unknown>>, o: HeadOptions): Head | null {
-  const flags = optionFlags(o)
+function cachedHead (code: number, record: Readonly<Record<string, unknown>>, o: HeadOptions, flags: number): Head | null {
   const date = (flags & 1) !== 0 ? dateLine() : undefined
   const keepAliveTimeout = o.keepAliveTimeout ?? 5000
   const maxRequests = o.maxRequestsPerSocket ?? 0
@@ -376,7 +376,7 @@ function cachedHead (code: number, record: Readonly<Record<string, unknown>>, o:
   return null
 }
 
-function rememberHead (code: number, record: Readonly<Record<string, unknown>>, o: HeadOptions, head: Head): void {
+function rememberHead (code: number, record: Readonly<Record<string, unknown>>, o: HeadOptions, flags: number, head: Head): void {
   const keys: string[] = []
   const values: (string | number)[] = []
   for (const key in record) {
@@ -387,7 +387,6 @@ function rememberHead (code: number, record: Readonly<Record<string, unknown>>, 
     keys.push(key)
     values.push(value)
   }
-  const flags = optionFlags(o)
   headCache[headCacheNext] = {
     code,
     message: o.statusMessage,
