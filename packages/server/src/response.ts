@@ -280,8 +280,9 @@ export class VectoredResponse extends http.ServerResponse {
   /** Ends the connection: the only signal a client has that a body is not what its head said. */
   private cutConnection(): void {
     const socket = this.socket ?? this.req.socket
+    if (socket.destroyed) return // cut already (a write went past the length, then end came)
     counters.lengthMismatches++
-    if (!socket.destroyed) socket.destroy()
+    socket.destroy()
   }
 
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {

@@ -4,7 +4,7 @@ import { snapshotStats } from '@vectored/core'
 export const counters = {
   /** Responses whose last bytes went to the writer in one vector. */
   responses: 0,
-  /** Pipelined responses handed to the writer before they owned the socket. */
+  /** Pipelined responses handed to the writer while the response ahead of them was not all in the kernel. */
   earlyWrites: 0,
   /** fs.ReadStream / sendFile bodies sent with sendfile. */
   files: 0,
@@ -33,7 +33,7 @@ export interface VectoredStats {
   sendfileBytes: number
   /** Responses that went through the writer. */
   responses: number
-  /** Pipelined responses queued on the writer before their turn. */
+  /** Pipelined responses queued on the writer behind bytes of the response ahead of them. */
   earlyWrites: number
   /** File bodies sent with sendfile. */
   files: number

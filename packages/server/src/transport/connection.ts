@@ -17,6 +17,7 @@ import {
   allocParser,
   clientErrorResponse,
   freeParser,
+  insecureByDefault,
   kLenientAll,
   kLenientNone,
   kOnBody,
@@ -29,7 +30,8 @@ import {
 } from './parser'
 import { BodyRequest, EmptyRequest, buildHeaders, type RequestOwner, type TransportRequest } from './request'
 import { TransportResponse, type ResponseOwner } from './response'
-import type { TransportServer } from './server'
+import { counters } from '../stats'
+import type { ConnectionHost, ConnectionPool } from './connection-pool'
 
 type OwnedParser = NodeParser & { owner: Connection }
 type StreamHandle = { isStreamBase?: boolean; _consumed?: boolean; reading?: boolean; readStart(): number; readStop(): number }
@@ -72,7 +74,8 @@ function onExecute(this: OwnedParser, ret: number | Error): void {
 
 export class Connection implements RequestOwner, ResponseOwner {
   readonly socket: Socket
-  readonly server: TransportServer
+  readonly server: ConnectionHost
+  readonly pool: ConnectionPool
   readonly writer: SocketWriter
   parser: OwnedParser | null
   /** When the connection went idle after a response (the server's coarse clock), 0 while busy or before the first request. */
@@ -92,13 +95,15 @@ export class Connection implements RequestOwner, ResponseOwner {
   private failed = false
   private readonly onData = (data: Buffer) => this.onExecute(this.parser!.execute(data), data)
 
-  constructor(server: TransportServer, socket: Socket) {
+  constructor(pool: ConnectionPool, socket: Socket) {
+    const server = pool.server
+    this.pool = pool
     this.server = server
     this.socket = socket
     this.writer = SocketWriter.of(socket)
     this.writer.on('drain', () => this.onWriterDrain())
     const parser = allocParser() as OwnedParser
-    const lenient = server.insecureHTTPParser ?? false
+    const lenient = server.insecureHTTPParser ?? insecureByDefault
     parser.initialize(HTTPParser.REQUEST, { type: 'HTTPINCOMINGMESSAGE', socket }, server.maxHeaderSize || 0, lenient ? kLenientAll : kLenientNone)
     parser.owner = this
     parser[kOnHeaders] = onHeaders
@@ -130,7 +135,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     return this.server.maxRequestsPerSocket
   }
   get uniqueHeaders(): ReadonlySet<string> | null {
-    return this.server.uniqueHeadersSet
+    return this.pool.uniqueHeaders
   }
   /**
    * The last response made, if any. Not responses[length - 1] on an empty
@@ -164,7 +169,7 @@ export class Connection implements RequestOwner, ResponseOwner {
   // ---- parsing ----
 
   collectHeaders(headers: string[], url: string): void {
-    const max = this.server.maxHeaderPairs
+    const max = this.pool.maxHeaderPairs
     if (max <= 0 || this.pendingHeaders.length < max) for (const h of headers) this.pendingHeaders.push(h)
     this.pendingUrl += url
   }
@@ -179,11 +184,11 @@ export class Connection implements RequestOwner, ResponseOwner {
       url = this.pendingUrl
       this.pendingUrl = ''
     }
-    const max = this.server.maxHeaderPairs
+    const max = this.pool.maxHeaderPairs
     if (max > 0 && raw.length > max) raw = raw.slice(0, max)
     const method = allMethods[methodIndex]!
     const server = this.server
-    const join = server.joinDuplicateHeaders
+    const join = server.joinDuplicateHeaders === true
     let req: TransportRequest
     if (upgrade && (method === 'CONNECT' || server.listenerCount('upgrade') > 0)) {
       req = new EmptyRequest(this.socket, method, url, major, minor, raw, join)
@@ -215,8 +220,12 @@ export class Connection implements RequestOwner, ResponseOwner {
     const prev = this.newest
     responses.push(res)
     // Writes at once when every earlier response has handed over all its bytes.
-    if (prev === undefined || (prev.active && prev.finished && !prev._last)) res.active = true
-    else if (!this.outputPaused && (this.writer.needDrain || this.responses.length > 64)) this.pauseOutput()
+    if (prev === undefined) res.active = true
+    else if (prev.active && prev.finished && !prev._last) {
+      // Written behind the bytes of the one before, which may still be in the writer.
+      res.active = true
+      counters.earlyWrites++
+    } else if (!this.outputPaused && (this.writer.needDrain || this.responses.length > 64)) this.pauseOutput()
 
     // lib/_http_server.js parserOnIncoming, after the response is made.
     if (major === 1 && minor === 1) {
@@ -357,7 +366,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     parser.finish()
     freeParser(parser, this.consumed)
     this.consumed = false
-    this.server.forget(this)
+    this.pool.forget(this)
   }
 
   // ---- output ----
@@ -387,6 +396,7 @@ export class Connection implements RequestOwner, ResponseOwner {
       const next = responses[i]!
       if (next.active) continue
       next.activate()
+      counters.earlyWrites++
       if (!next.finished || next._last) break
     }
   }
@@ -403,7 +413,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     }
     if (responses.length === 0) {
       // Idle: the keep-alive deadline runs (the server's sweep), not server.timeout (as Node's resOnFinish).
-      this.idleSince = this.server.clock
+      this.idleSince = this.pool.clock
       if (this.server.timeout > 0) this.socket.setTimeout(0)
     }
     if (this.outputPaused && !this.failed && !this.writer.needDrain && responses.length <= 64) {
@@ -523,13 +533,17 @@ export class Connection implements RequestOwner, ResponseOwner {
       freeParser(parser, this.consumed)
       this.consumed = false
     }
-    this.server.forget(this)
+    this.pool.forget(this)
     const responses = this.responses.splice(0)
     const current = this.current
     this.current = null
-    for (const res of responses) {
+    // As Node's socketOnClose: every request still owed a response is aborted,
+    // but only the response that holds the socket (Node's socket._httpMessage,
+    // our first) emits 'close'; the ones queued behind it never held it.
+    for (let i = 0; i < responses.length; i++) {
+      const res = responses[i]!
       ;(res.req as EmptyRequest | BodyRequest).abort()
-      res.emitAbort()
+      res.emitAbort(i === 0)
     }
     if (current !== null && (responses.length === 0 || responses[responses.length - 1]!.req !== current)) {
       ;(current as EmptyRequest | BodyRequest).abort()

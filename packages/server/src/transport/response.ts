@@ -26,6 +26,7 @@ import {
 } from '@vectored/core'
 import { isUnreadFileStream, endFileStream, takeFileStream } from '../file-stream'
 import { counters } from '../stats'
+import { vectorPiecesOf } from '../vector-payload'
 import type { TransportRequest } from './request'
 
 /** What a response needs from its connection. */
@@ -121,6 +122,10 @@ export class TransportResponse extends Stream {
   private heldEnd = false
   /** An fs.ReadStream piped in was looked at (once: given back, it is piped again). */
   private fileSeen = false
+  /** Body bytes written so far, against the head's Content-Length. */
+  private bodyBytes = 0
+  /** The body contradicted the head's Content-Length: the connection ends (cutConnection). */
+  private cut = false
   private readonly onLastWritten = (err: Error | null) => this.owner.responseDone(this, err)
 
   constructor(owner: ResponseOwner, req: TransportRequest, shouldKeepAlive: boolean) {
@@ -247,6 +252,13 @@ export class TransportResponse extends Stream {
     let message = this.statusMessage
     if (typeof reason === 'string') message = reason
     else obj ??= reason
+    // Node sets these before it validates the message and the headers: after a
+    // writeHead that threw on them, an implicit head uses them (lib/_http_server.js writeHead).
+    const code = statusCode | 0
+    if (code >= 100 && code <= 999) {
+      this.statusCode = code
+      if (typeof reason === 'string' || !this.statusMessage) this.statusMessage = message || STATUS_CODES[code] || 'unknown'
+    }
     let headers: OutgoingHeaders | null | undefined = obj
     let validated = false
     if (this.outHeaders !== null) {
@@ -280,10 +292,7 @@ export class TransportResponse extends Stream {
     o.expectContinuePending = this._expect_continue && !this._sent100
     o.uniqueHeaders = this.owner.uniqueHeaders
     o.validated = validated
-    const head = serializeHead(statusCode, headers, o)
-    this.statusCode = statusCode | 0
-    if (!message) this.statusMessage = STATUS_CODES[this.statusCode] || 'unknown'
-    else this.statusMessage = message
+    const head = serializeHead(statusCode, headers, o) // throws on an invalid status, message or header
     this.head = head
     this._header = head.text
     this.headPending = true
@@ -311,6 +320,11 @@ export class TransportResponse extends Stream {
       callback = encoding
       encoding = null
     }
+    if (this.cut) {
+      // The connection is ending: the rest of a contradicting body is dropped, quietly (a piped source stops).
+      if (callback) process.nextTick(callback, nodeError(new Error('Cannot call write after a stream was destroyed'), 'ERR_STREAM_DESTROYED'))
+      return false
+    }
     if (this.finished) {
       const err = nodeError(new Error('write after end'), 'ERR_STREAM_WRITE_AFTER_END')
       process.nextTick(() => {
@@ -326,6 +340,10 @@ export class TransportResponse extends Stream {
       // Node ignores body bytes of HEAD, 1xx, 204 and 304 responses.
       if (callback) process.nextTick(callback, null)
       return true
+    }
+    if (this.contradictsLength(byteLength(chunk, encoding), false)) {
+      this.cutConnection()
+      return false
     }
     const pieces = this.headPending ? this.takeHead(chunk, encoding) : []
     const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : chunk
@@ -355,18 +373,28 @@ export class TransportResponse extends Stream {
       this._contentLength = chunk == null ? 0 : byteLength(chunk, enc)
       this._implicitHeader()
     }
+    if (this._hasBody && this.contradictsLength(chunk == null ? 0 : byteLength(chunk, enc), true)) {
+      this.cutConnection()
+      if (callback) process.nextTick(callback)
+      return this
+    }
     const pieces = this.headPending ? this.takeHead(chunk, enc) : []
     if (chunk != null && this._hasBody) {
       const data = typeof chunk === 'string' ? Buffer.from(chunk, enc ?? 'utf8') : chunk
       if (data.byteLength > 0) {
-        if (this.chunkedEncoding) pieces.push(chunkHeader(data.byteLength), data, CRLF)
-        else pieces.push(data)
+        if (this.chunkedEncoding) pieces.push(chunkHeader(data.byteLength))
+        // reply.sendVector's payload stands for its pieces: they go out unjoined.
+        const vector = vectorPiecesOf(data)
+        if (vector === undefined) pieces.push(data)
+        else for (let i = 0; i < vector.length; i++) pieces.push(vector[i]!)
+        if (this.chunkedEncoding) pieces.push(CRLF)
       }
     }
     if (this.chunkedEncoding && this._hasBody) {
       pieces.push(this.trailer === '' ? LAST_CHUNK : Buffer.from(`0\r\n${this.trailer}\r\n`, 'latin1'))
     }
     this.finished = true
+    counters.responses++
     if (callback) this.once('finish', callback)
     this.send(pieces, this.onLastWritten)
     if (this.active) this.owner.responseEnded(this)
@@ -471,6 +499,7 @@ export class TransportResponse extends Stream {
     if (this.chunkedEncoding || !this._hasBody) return giveBack(fd)
     const head = this.takeHead()
     this.finished = true
+    counters.responses++
     counters.files++
     // 'finish' once the bytes are in the kernel and the stream has ended.
     let waiting = 2
@@ -492,6 +521,7 @@ export class TransportResponse extends Stream {
   /** This response's turn: write what was held, in order. */
   activate(): void {
     this.active = true
+    if (this.cut) return this.closeBehindWritten()
     if (this.held === null) return
     const pieces = this.held
     const callbacks = this.heldCallbacks
@@ -514,16 +544,50 @@ export class TransportResponse extends Stream {
     }
   }
 
+  /**
+   * A Content-Length body that goes past its length (a write), or ends
+   * short of or past it (end): stock Node sends the bytes as they are, and
+   * the client reads the surplus as the next response or waits for bytes
+   * that never come. VectoredResponse's rule (docs/reliability.md).
+   */
+  private contradictsLength(bytes: number, fromEnd: boolean): boolean {
+    const total = (this.bodyBytes += bytes)
+    const head = this.head
+    if (head === null || head.chunked || head.contentLength === null) return false
+    return fromEnd ? total !== head.contentLength : total > head.contentLength
+  }
+
+  /**
+   * Ends the connection, the only signal a client has that a body is not
+   * what its head said: nothing more of this response is written, nothing
+   * after it is, and the socket is destroyed once the bytes already handed
+   * to the writer (this response's and the ones before) are out.
+   */
+  private cutConnection(): void {
+    counters.lengthMismatches++
+    this.cut = true
+    this.finished = true
+    this._last = true // the connection writes nothing after this response
+    this.held = null
+    this.heldCallbacks = null
+    if (this.active) this.closeBehindWritten()
+  }
+
+  private closeBehindWritten(): void {
+    const socket = this.socket
+    this.owner.write([], () => socket.destroy())
+  }
+
   /** All bytes are in the kernel: 'finish' now, 'close' on the next tick, as Node. */
   emitFinish(): void {
     this.writableFinished = true
     this.emit('finish')
   }
 
-  /** The connection closed first. */
-  emitAbort(): void {
+  /** The connection closed before this response was done: no more writes; 'close' if it held the socket. */
+  emitAbort(heldSocket: boolean): void {
     this.destroyed = true
-    if (!this.closed) process.nextTick(emitClose, this)
+    if (heldSocket && !this.closed) process.nextTick(emitClose, this)
   }
 
   markClosed(): boolean {

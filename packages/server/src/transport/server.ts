@@ -10,8 +10,7 @@
  */
 import type * as http from 'node:http'
 import * as net from 'node:net'
-import { Connection } from './connection'
-import { insecureByDefault } from './parser'
+import { ConnectionPool, type ConnectionHost } from './connection-pool'
 
 /** The http.createServer options the transport honours (same names and defaults as Node 20). */
 export interface TransportServerOptions {
@@ -34,8 +33,6 @@ export interface TransportServerOptions {
   highWaterMark?: number
 }
 
-const KEEP_ALIVE_BUFFER = 1000 // Node's HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER
-
 function integer(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
@@ -44,7 +41,7 @@ function integer(value: unknown, name: string, fallback: number): number {
   return value
 }
 
-export class TransportServer extends net.Server {
+export class TransportServer extends net.Server implements ConnectionHost {
   keepAliveTimeout: number
   requestTimeout: number
   headersTimeout: number
@@ -57,9 +54,8 @@ export class TransportServer extends net.Server {
   requireHostHeader: boolean
   joinDuplicateHeaders: boolean
   httpAllowHalfOpen = false
-  readonly uniqueHeadersSet: ReadonlySet<string> | null
-  private readonly live = new Set<Connection>()
-  private sweepTimer: NodeJS.Timeout | null = null
+  /** Its live connections and their timeouts. */
+  readonly connectionPool: ConnectionPool
 
   constructor(options: TransportServerOptions = {}, requestListener?: (...args: any[]) => void) {
     super({
@@ -80,40 +76,28 @@ export class TransportServer extends net.Server {
     this.maxHeadersCount = options.maxHeadersCount ?? null
     this.maxRequestsPerSocket = integer(options.maxRequestsPerSocket, 'maxRequestsPerSocket', 0)
     this.timeout = integer(options.timeout, 'timeout', 0)
-    this.insecureHTTPParser = options.insecureHTTPParser ?? (insecureByDefault || undefined)
+    this.insecureHTTPParser = options.insecureHTTPParser
     this.requireHostHeader = options.requireHostHeader ?? true
     this.joinDuplicateHeaders = options.joinDuplicateHeaders ?? false
-    this.uniqueHeadersSet = Array.isArray(options.uniqueHeaders) ? new Set(options.uniqueHeaders.map((h) => h.toLowerCase())) : null
+    const unique = Array.isArray(options.uniqueHeaders) ? new Set(options.uniqueHeaders.map((h) => h.toLowerCase())) : null
+    const pool = (this.connectionPool = new ConnectionPool(this, unique))
     if (requestListener) this.on('request', requestListener)
-    this.on('connection', (socket: net.Socket) => this.live.add(new Connection(this, socket)))
-    this.on('listening', () => this.startSweep())
-  }
-
-  /** Header name/value entries kept per request (Node: maxHeadersCount * 2, default 2000). */
-  get maxHeaderPairs(): number {
-    return typeof this.maxHeadersCount === 'number' ? this.maxHeadersCount << 1 : 2000
-  }
-
-  /** Date.now() as of the last sweep: enough for keep-alive deadlines, and free to read per response. */
-  clock = Date.now()
-
-  /** The connection left (closed or upgraded). */
-  forget(conn: Connection): void {
-    this.live.delete(conn)
+    this.on('connection', (socket: net.Socket) => pool.accept(socket))
+    this.on('listening', () => pool.startSweep())
   }
 
   override close(callback?: (err?: Error) => void): this {
-    this.stopSweep()
-    this.closeIdleConnections()
+    this.connectionPool.stopSweep()
+    this.connectionPool.closeIdle()
     return super.close(callback)
   }
 
   closeAllConnections(): void {
-    for (const conn of [...this.live]) conn.destroy()
+    this.connectionPool.closeAll()
   }
 
   closeIdleConnections(): void {
-    for (const conn of [...this.live]) if (conn.idle) conn.destroy()
+    this.connectionPool.closeIdle()
   }
 
   setTimeout(msecs: number, callback?: (...args: any[]) => void): this {
@@ -124,30 +108,6 @@ export class TransportServer extends net.Server {
 
   override async [Symbol.asyncDispose](): Promise<void> {
     await new Promise<void>((resolve, reject) => this.close((err) => (err ? reject(err) : resolve())))
-  }
-
-  // One timer per server checks every connection: headersTimeout and
-  // requestTimeout (Node's connectionsCheckingInterval sweep) and the
-  // keep-alive timeout (Node arms a socket timer per idle connection).
-  private startSweep(): void {
-    this.stopSweep()
-    this.clock = Date.now()
-    const period = () => {
-      const keepAlive = this.keepAliveTimeout > 0 ? Math.max(10, this.keepAliveTimeout / 4) : 1000
-      return Math.max(10, Math.min(1000, keepAlive, this.connectionsCheckingInterval || 1000))
-    }
-    const tick = () => {
-      const now = (this.clock = Date.now())
-      const keepAliveMs = this.keepAliveTimeout > 0 ? this.keepAliveTimeout + KEEP_ALIVE_BUFFER : 0
-      for (const conn of this.live) conn.checkTimeouts(now, this.headersTimeout, this.requestTimeout, keepAliveMs)
-      this.sweepTimer = setTimeout(tick, period()).unref()
-    }
-    this.sweepTimer = setTimeout(tick, period()).unref()
-  }
-
-  private stopSweep(): void {
-    if (this.sweepTimer !== null) clearTimeout(this.sweepTimer)
-    this.sweepTimer = null
   }
 }
 
