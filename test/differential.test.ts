@@ -1,6 +1,7 @@
 /**
  * Differential harness (test/differential/harness.ts): the same app, built
- * once with the plugin and once without, answers every scenario of
+ * once with the plugin (its default: vectored serves the connections of
+ * Fastify's node:http Server) and once without, answers every scenario of
  * test/differential/corpus.ts over raw sockets; the bytes must match exactly
  * (Date masked), and so must whether the server closed the connection.
  */
@@ -20,7 +21,9 @@ t.test('every scenario: same bytes as stock Fastify, Date masked', async (t) => 
 })
 
 t.test('the plugin app actually wrote directly', async (t) => {
-  const stats = (await appsFor('default')).ours.vectored.stats()
+  const { ours } = await appsFor('default')
+  t.match(ours.vectored.reason, /, vectored connections$/)
+  const stats = ours.vectored.stats()
   t.ok(stats.directWrites > 100, `${stats.directWrites} direct writes`)
   t.ok(stats.responses > 100, `${stats.responses} responses through the writer`)
   t.ok(stats.sendfileBytes > 16 << 20, `${stats.sendfileBytes} bytes by sendfile`)

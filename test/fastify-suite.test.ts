@@ -1,6 +1,7 @@
 /**
  * A bounded part of Fastify's own test suite, run with @vectored/server
- * registered in every app Fastify builds (test/fastify-suite/run.js): the
+ * registered in every app Fastify builds (test/fastify-suite/run.js), with
+ * each owner of the connections (vectored's, the default, and node:http's): the
  * files that exercise replies, hooks, HEAD, streams, trailers, close and
  * pipelining over real sockets. The whole suite, with the stock baseline, is
  * `node test/fastify-suite/run.js` (docs/fastify-compat.md).
@@ -31,14 +32,16 @@ const files = [
   'test/custom-http-server.test.js',
 ]
 
-t.test('Fastify tests of replies, hooks, HEAD, streams and close pass with the plugin', async (t) => {
-  const runner = path.join(__dirname, 'fastify-suite/run.js')
-  const r = spawnSync(process.execPath, [runner, '--mode', 'vectored', ...files], { encoding: 'utf8', timeout: 110_000 })
-  const summary = /vectored: (\d+) pass, (\d+) fail/.exec(r.stdout)
-  t.ok(summary, `runner summary line\n${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`)
-  if (summary === null) return
-  t.ok(Number(summary[1]) >= 300, `${summary[1]} tests passed`)
-  if (Number(summary[2]) !== 0) t.comment(r.stdout.slice(-4000))
-  t.equal(Number(summary[2]), 0, 'no failures')
-  t.equal(r.status, 0, 'runner exit code')
-})
+for (const mode of ['vectored', 'node-connections']) {
+  t.test(`Fastify tests of replies, hooks, HEAD, streams and close pass with the plugin (mode ${mode})`, async (t) => {
+    const runner = path.join(__dirname, 'fastify-suite/run.js')
+    const r = spawnSync(process.execPath, [runner, '--mode', mode, ...files], { encoding: 'utf8', timeout: 110_000 })
+    const summary = new RegExp(`${mode}: (\\d+) pass, (\\d+) fail`).exec(r.stdout)
+    t.ok(summary, `runner summary line\n${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`)
+    if (summary === null) return
+    t.ok(Number(summary[1]) >= 300, `${summary[1]} tests passed`)
+    if (Number(summary[2]) !== 0) t.comment(r.stdout.slice(-4000))
+    t.equal(Number(summary[2]), 0, 'no failures')
+    t.equal(r.status, 0, 'runner exit code')
+  })
+}

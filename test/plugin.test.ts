@@ -1,6 +1,7 @@
 /**
  * The plugin's own surface: decorators, stats, the reason (no log lines), fallbacks, and
- * what Fastify and Node observe around a direct write (hooks, log, flags).
+ * what Fastify and Node observe around a direct write (hooks, log, flags), with
+ * both owners of the connections: vectored's (the default) and node:http's.
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -8,7 +9,9 @@ import * as path from 'node:path'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import Fastify from 'fastify'
-import vectored, { vectored as named, VectoredResponse } from '@vectored/server'
+import * as http from 'node:http'
+import * as net from 'node:net'
+import vectored, { vectored as named, TransportResponse, VectoredResponse, type VectoredOptions } from '@vectored/server'
 import { request } from 'undici'
 import { maskDates, rawRequest } from './helpers/raw-http'
 
@@ -29,38 +32,160 @@ t.test('default and named exports are the same plugin', async (t) => {
   t.equal(vectored, named)
 })
 
-t.test('sendVector, sendFile with a range, stats, no log lines', async (t) => {
-  const log = logSink()
-  const app = Fastify({ logger: { level: 'debug', stream: log.stream } })
-  await app.register(vectored)
-  app.get('/vector', (_req, reply) => reply.sendVector([Buffer.from('he'), new Uint8Array([108, 108]), Buffer.from('o')]))
-  app.get('/file', (_req, reply) => reply.sendFile(file))
-  app.get('/range', (_req, reply) => reply.code(206).sendFile(file, { start: 10, end: 1000009 }))
-  app.get('/missing', (_req, reply) => reply.sendFile(path.join(dir, 'nope')))
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  t.same(log.lines.filter((l) => String(l.msg).includes('vectored')), [], 'no log line of its own: users and the tests of Fastify count exact lines')
-  t.match(app.vectored.reason, /native|portable/)
-  t.equal(app.vectored.active, true)
+/** Both owners of a node:http server's connections, and the class of reply.raw with each. */
+const modes: { connections: NonNullable<VectoredOptions['connections']>; raw: Function; path: RegExp }[] = [
+  { connections: 'vectored', raw: TransportResponse, path: /, vectored connections$/ },
+  { connections: 'node', raw: VectoredResponse, path: /, node:http connections \(the connections: 'node' option\)$/ },
+]
 
-  const before = app.vectored.stats()
-  const v = await request(`${base}/vector`)
-  t.equal(await v.body.text(), 'hello')
-  t.equal(v.headers['content-length'], '5')
-  const f = await request(`${base}/file`)
-  t.ok(Buffer.from(await f.body.arrayBuffer()).equals(data), '3 MiB file intact')
-  const r = await request(`${base}/range`)
-  t.equal(r.statusCode, 206)
-  t.ok(Buffer.from(await r.body.arrayBuffer()).equals(data.subarray(10, 1000010)), 'range intact')
-  const m = await request(`${base}/missing`)
-  t.equal(m.statusCode, 404)
-  await m.body.dump()
-  const after = app.vectored.stats()
-  t.ok(after.sendfileBytes - before.sendfileBytes >= data.length + 1000000, 'file bodies went by sendfile')
-  t.ok(after.responses > before.responses)
-  t.ok(after.directWrites > before.directWrites)
-  for (const key of ['shortWrites', 'eagainWaits', 'batchedResponses', 'bytes', 'fallbacks'] as const) t.ok(key in after, key)
+for (const mode of modes) t.test(`connections: '${mode.connections}'`, async (t) => {
+  t.test('sendVector, sendFile with a range, stats, no log lines', async (t) => {
+    const log = logSink()
+    const app = Fastify({ logger: { level: 'debug', stream: log.stream } })
+    await app.register(vectored, { connections: mode.connections })
+    app.get('/vector', (_req, reply) => reply.sendVector([Buffer.from('he'), new Uint8Array([108, 108]), Buffer.from('o')]))
+    app.get('/file', (_req, reply) => reply.sendFile(file))
+    app.get('/range', (_req, reply) => reply.code(206).sendFile(file, { start: 10, end: 1000009 }))
+    app.get('/missing', (_req, reply) => reply.sendFile(path.join(dir, 'nope')))
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    t.teardown(() => app.close())
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    t.same(log.lines.filter((l) => String(l.msg).includes('vectored')), [], 'no log line of its own: users and the tests of Fastify count exact lines')
+    t.match(app.vectored.reason, /native|portable/)
+    t.match(app.vectored.reason, mode.path)
+    t.equal(app.vectored.active, true)
+    t.ok(app.server instanceof http.Server, 'the server is still the node:http Server')
+
+    const before = app.vectored.stats()
+    const v = await request(`${base}/vector`)
+    t.equal(await v.body.text(), 'hello')
+    t.equal(v.headers['content-length'], '5')
+    const f = await request(`${base}/file`)
+    t.ok(Buffer.from(await f.body.arrayBuffer()).equals(data), '3 MiB file intact')
+    const r = await request(`${base}/range`)
+    t.equal(r.statusCode, 206)
+    t.ok(Buffer.from(await r.body.arrayBuffer()).equals(data.subarray(10, 1000010)), 'range intact')
+    const m = await request(`${base}/missing`)
+    t.equal(m.statusCode, 404)
+    await m.body.dump()
+    const after = app.vectored.stats()
+    t.ok(after.sendfileBytes - before.sendfileBytes >= data.length + 1000000, 'file bodies went by sendfile')
+    t.ok(after.responses > before.responses)
+    t.ok(after.directWrites > before.directWrites)
+    t.equal(after.files - before.files, 2, 'two file bodies by sendfile')
+    for (const key of ['shortWrites', 'eagainWaits', 'batchedResponses', 'bytes', 'fallbacks'] as const) t.ok(key in after, key)
+  })
+
+  t.test('hooks, the completed log, reply and raw flags around a direct write', async (t) => {
+    const log = logSink()
+    const app = Fastify({ logger: { level: 'info', stream: log.stream } })
+    await app.register(vectored, { connections: mode.connections })
+    const seen: string[] = []
+    let rawState: unknown = null
+    app.addHook('onRequest', async () => { seen.push('onRequest') })
+    app.addHook('onSend', async () => { seen.push('onSend') })
+    app.addHook('onError', async () => { seen.push('onError') })
+    app.addHook('onResponse', async (_req, reply) => {
+      seen.push('onResponse')
+      rawState = { sent: reply.sent, headersSent: reply.raw.headersSent, ended: reply.raw.writableEnded, finished: reply.raw.writableFinished, direct: reply.raw instanceof mode.raw }
+    })
+    app.get('/ok', async () => ({ ok: true }))
+    app.get('/fail', async () => { throw new Error('nope') })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    t.teardown(() => app.close())
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    const ok = await request(`${base}/ok`)
+    t.same(await ok.body.json(), { ok: true })
+    await new Promise((r) => setTimeout(r, 20))
+    t.same(seen, ['onRequest', 'onSend', 'onResponse'])
+    t.same(rawState, { sent: true, headersSent: true, ended: true, finished: true, direct: true })
+    const done = log.lines.filter((l) => l.msg === 'request completed')
+    t.equal(done.length, 1)
+    t.equal(typeof done[0]!.responseTime, 'number')
+    seen.length = 0
+    const fail = await request(`${base}/fail`)
+    t.equal(fail.statusCode, 500)
+    await fail.body.dump()
+    await new Promise((r) => setTimeout(r, 20))
+    t.same(seen, ['onRequest', 'onError', 'onSend', 'onResponse'])
+  })
+
+  t.test('Connection: close is honoured and the socket closes after the reply', async (t) => {
+    const app = Fastify()
+    await app.register(vectored, { connections: mode.connections })
+    app.get('/', async () => 'bye')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    t.teardown(() => app.close())
+    const port = (app.server.address() as { port: number }).port
+    const r = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 1, ['GET'], 5000)
+    t.equal(r.responses, 1)
+    t.ok(r.closed, 'server closed the connection')
+    t.match(r.bytes.toString(), /Connection: close\r\n/)
+  })
+
+  t.test('server.close() with forceCloseConnections ends idle keep-alive sockets', async (t) => {
+    const app = Fastify({ forceCloseConnections: true })
+    await app.register(vectored, { connections: mode.connections })
+    app.get('/', async () => 'x')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const port = (app.server.address() as { port: number }).port
+    const r = rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n', 3, ['GET', 'GET'], 5000)
+    await new Promise((res) => setTimeout(res, 100))
+    const began = Date.now()
+    await app.close()
+    t.ok(Date.now() - began < 2000, 'close did not wait for keep-alive')
+    const result = await r
+    t.ok(result.closed)
+    t.ok(result.responses >= 1)
+  })
+
+  t.test('sendVector sends the bytes stock Fastify sends for the joined Buffer, hooks or not', async (t) => {
+    // Every piece handed to sendVector, so joins of them can be told from other joins.
+    const handed = new WeakSet<Uint8Array>()
+    const pieces = () => {
+      const list = [Buffer.from('head|'), Buffer.alloc(0), Buffer.alloc(70_000, 1), new Uint8Array([2, 3, 4])]
+      for (const piece of list) handed.add(piece)
+      return list
+    }
+    const joined = Buffer.concat(pieces())
+    async function serve(plugin: boolean, onSend: boolean) {
+      const app = Fastify()
+      if (plugin) await app.register(vectored, { connections: mode.connections })
+      if (onSend) app.addHook('onSend', async (_req, reply, payload) => (reply.header('x-hooked', '1'), payload))
+      app.get('/v', (_req, reply) => {
+        reply.code(201).header('x-extra', 'yes').type('application/x-test')
+        return plugin ? reply.sendVector(pieces()) : reply.send(Buffer.concat(pieces()))
+      })
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      return app
+    }
+    for (const onSend of [false, true]) {
+      const stock = await serve(false, onSend)
+      const ours = await serve(true, onSend)
+      const port = (app: typeof stock) => (app.server.address() as { port: number }).port
+      for (const method of ['GET', 'HEAD']) {
+        const request = `${method} /v HTTP/1.1\r\nHost: x\r\n\r\n${method} /v HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`
+        const a = await rawRequest(port(stock), request, 2, [method, method])
+        // Counts the joins made while the plugin app answers: none without hooks.
+        const concat = Buffer.concat
+        let joins = 0
+        Buffer.concat = ((list: readonly Uint8Array[], length?: number) => {
+          if (list.some((piece) => handed.has(piece))) joins++
+          return concat(list, length)
+        }) as typeof Buffer.concat
+        const b = await rawRequest(port(ours), request, 2, [method, method]).finally(() => (Buffer.concat = concat))
+        // Fastify answers HEAD through an onSend hook of its own, so HEAD is joined like a hooked GET.
+        if (onSend || method === 'HEAD') t.ok(joins >= 1, `${method}, onSend ${onSend}: hooks are shown the joined Buffer`)
+        else t.equal(joins, 0, `${method} without hooks: the pieces go out unjoined`)
+        t.equal(b.responses, 2, `${method}, onSend ${onSend}: both responses`)
+        t.ok(maskDates(b.bytes).equals(maskDates(a.bytes)), `${method}, onSend ${onSend}: the same bytes as stock`)
+      }
+      const injected = await ours.inject('/v')
+      t.ok(injected.rawPayload.equals(joined), `inject (no socket), onSend ${onSend}: the joined bytes`)
+      await stock.close()
+      await ours.close()
+    }
+  })
 })
 
 t.test('app.inject() takes the stock path and still answers', async (t) => {
@@ -86,117 +211,6 @@ t.test('HTTPS app: stock path, reason in app.vectored.reason', async (t) => {
   await app.close()
 })
 
-t.test('hooks, the completed log, reply and raw flags around a direct write', async (t) => {
-  const log = logSink()
-  const app = Fastify({ logger: { level: 'info', stream: log.stream } })
-  await app.register(vectored)
-  const seen: string[] = []
-  let rawState: unknown = null
-  app.addHook('onRequest', async () => { seen.push('onRequest') })
-  app.addHook('onSend', async () => { seen.push('onSend') })
-  app.addHook('onError', async () => { seen.push('onError') })
-  app.addHook('onResponse', async (_req, reply) => {
-    seen.push('onResponse')
-    rawState = { sent: reply.sent, headersSent: reply.raw.headersSent, ended: reply.raw.writableEnded, finished: reply.raw.writableFinished, direct: reply.raw instanceof VectoredResponse }
-  })
-  app.get('/ok', async () => ({ ok: true }))
-  app.get('/fail', async () => { throw new Error('nope') })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  const ok = await request(`${base}/ok`)
-  t.same(await ok.body.json(), { ok: true })
-  await new Promise((r) => setTimeout(r, 20))
-  t.same(seen, ['onRequest', 'onSend', 'onResponse'])
-  t.same(rawState, { sent: true, headersSent: true, ended: true, finished: true, direct: true })
-  const done = log.lines.filter((l) => l.msg === 'request completed')
-  t.equal(done.length, 1)
-  t.equal(typeof done[0]!.responseTime, 'number')
-  seen.length = 0
-  const fail = await request(`${base}/fail`)
-  t.equal(fail.statusCode, 500)
-  await fail.body.dump()
-  await new Promise((r) => setTimeout(r, 20))
-  t.same(seen, ['onRequest', 'onError', 'onSend', 'onResponse'])
-})
-
-t.test('Connection: close is honoured and the socket closes after the reply', async (t) => {
-  const app = Fastify()
-  await app.register(vectored)
-  app.get('/', async () => 'bye')
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => app.close())
-  const port = (app.server.address() as { port: number }).port
-  const r = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 1, ['GET'], 5000)
-  t.equal(r.responses, 1)
-  t.ok(r.closed, 'server closed the connection')
-  t.match(r.bytes.toString(), /Connection: close\r\n/)
-})
-
-t.test('server.close() with forceCloseConnections ends idle keep-alive sockets', async (t) => {
-  const app = Fastify({ forceCloseConnections: true })
-  await app.register(vectored)
-  app.get('/', async () => 'x')
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const port = (app.server.address() as { port: number }).port
-  const r = rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n', 3, ['GET', 'GET'], 5000)
-  await new Promise((res) => setTimeout(res, 100))
-  const began = Date.now()
-  await app.close()
-  t.ok(Date.now() - began < 2000, 'close did not wait for keep-alive')
-  const result = await r
-  t.ok(result.closed)
-  t.ok(result.responses >= 1)
-})
-
-t.test('sendVector sends the bytes stock Fastify sends for the joined Buffer, hooks or not', async (t) => {
-  // Every piece handed to sendVector, so joins of them can be told from other joins.
-  const handed = new WeakSet<Uint8Array>()
-  const pieces = () => {
-    const list = [Buffer.from('head|'), Buffer.alloc(0), Buffer.alloc(70_000, 1), new Uint8Array([2, 3, 4])]
-    for (const piece of list) handed.add(piece)
-    return list
-  }
-  const joined = Buffer.concat(pieces())
-  async function serve(plugin: boolean, onSend: boolean) {
-    const app = Fastify()
-    if (plugin) await app.register(vectored)
-    if (onSend) app.addHook('onSend', async (_req, reply, payload) => (reply.header('x-hooked', '1'), payload))
-    app.get('/v', (_req, reply) => {
-      reply.code(201).header('x-extra', 'yes').type('application/x-test')
-      return plugin ? reply.sendVector(pieces()) : reply.send(Buffer.concat(pieces()))
-    })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    return app
-  }
-  for (const onSend of [false, true]) {
-    const stock = await serve(false, onSend)
-    const ours = await serve(true, onSend)
-    const port = (app: typeof stock) => (app.server.address() as { port: number }).port
-    for (const method of ['GET', 'HEAD']) {
-      const request = `${method} /v HTTP/1.1\r\nHost: x\r\n\r\n${method} /v HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`
-      const a = await rawRequest(port(stock), request, 2, [method, method])
-      // Counts the joins made while the plugin app answers: none without hooks.
-      const concat = Buffer.concat
-      let joins = 0
-      Buffer.concat = ((list: readonly Uint8Array[], length?: number) => {
-        if (list.some((piece) => handed.has(piece))) joins++
-        return concat(list, length)
-      }) as typeof Buffer.concat
-      const b = await rawRequest(port(ours), request, 2, [method, method]).finally(() => (Buffer.concat = concat))
-      // Fastify answers HEAD through an onSend hook of its own, so HEAD is joined like a hooked GET.
-      if (onSend || method === 'HEAD') t.ok(joins >= 1, `${method}, onSend ${onSend}: hooks are shown the joined Buffer`)
-      else t.equal(joins, 0, `${method} without hooks: the pieces go out unjoined`)
-      t.equal(b.responses, 2, `${method}, onSend ${onSend}: both responses`)
-      t.ok(maskDates(b.bytes).equals(maskDates(a.bytes)), `${method}, onSend ${onSend}: the same bytes as stock`)
-    }
-    const injected = await ours.inject('/v')
-    t.ok(injected.rawPayload.equals(joined), `inject (no socket), onSend ${onSend}: the joined bytes`)
-    await stock.close()
-    await ours.close()
-  }
-})
-
 t.test('app.vectored says which path serves: node:http with the plugin, or the transport', async (t) => {
   const { vectoredServer } = await import('@vectored/server')
   const onTransport = Fastify({ serverFactory: vectoredServer() })
@@ -211,4 +225,80 @@ t.test('app.vectored says which path serves: node:http with the plugin, or the t
   t.match(disabled.vectored.reason, /disabled/)
   await onTransport.close()
   await disabled.close()
+})
+
+t.test('a bad option value is refused, saying which and why', async (t) => {
+  const app = Fastify()
+  app.register(vectored, { connections: 'fast' as never })
+  await t.rejects(app.ready(), /connections option must be 'vectored' or 'node', got "fast"/)
+  const other = Fastify()
+  other.register(vectored, { enabled: 'yes' as never })
+  await t.rejects(other.ready(), /enabled option must be true or false, got "yes"/)
+})
+
+t.test('a server with a custom IncomingMessage class keeps node:http connections, and says why', async (t) => {
+  class Incoming extends http.IncomingMessage {}
+  const app = Fastify({ serverFactory: (handler) => http.createServer({ IncomingMessage: Incoming }, handler) })
+  await app.register(vectored)
+  let raw: unknown = null
+  let incoming = false
+  app.get('/', async (req, reply) => {
+    raw = reply.raw
+    incoming = req.raw instanceof Incoming
+    return 'x'
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  t.match(app.vectored.reason, /node:http connections \(the server has a custom IncomingMessage class\)$/)
+  const r = await request(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/`)
+  t.equal(await r.body.text(), 'x')
+  t.ok(raw instanceof VectoredResponse, 'node:http builds the response, vectored writes it')
+  t.ok(incoming, "the user's request class")
+})
+
+t.test('taken connections: the http.Server options are read when used, and its close methods act on them', async (t) => {
+  const app = Fastify({ requestTimeout: 400 })
+  await app.register(vectored)
+  app.get('/', async () => 'x')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const server = app.server
+  const port = (server.address() as { port: number }).port
+  t.match(app.vectored.reason, /vectored connections$/)
+
+  /** A raw connection that sends `req`; resolves once it got bytes, or after 100 ms for a request left unfinished. */
+  const open = (req: string) => new Promise<{ closed: Promise<string> }>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(req))
+    let received = ''
+    const closed = new Promise<string>((r) => socket.on('close', () => r(received)))
+    socket.on('error', () => {})
+    socket.on('data', (chunk) => { received += chunk })
+    socket.once('data', () => resolve({ closed }))
+    if (!req.includes('\r\n\r\n')) setTimeout(() => resolve({ closed }), 100)
+  })
+
+  // requestTimeout (Fastify's option, through http.createServer): an unfinished head gets 408 and the connection ends.
+  const slow = await open('GET / HTTP/1.1\r\nHost: x\r\n')
+  t.match(await slow.closed, /^HTTP\/1\.1 408 Request Timeout\r\n/, 'a 408, then the connection closed')
+
+  // keepAliveTimeout set on the server after listen: an idle connection ends after it and the 1 s Node adds, counted on the coarse clock of the pool's sweep (up to a sweep period early).
+  server.keepAliveTimeout = 100
+  const began = Date.now()
+  const kept = await open('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+  await kept.closed
+  const waited = Date.now() - began
+  t.ok(waited >= 100 && waited < 4000, `the idle connection closed after ${waited} ms`)
+
+  // closeIdleConnections / closeAllConnections, called on the http.Server.
+  server.keepAliveTimeout = 60_000
+  const idleSocket = await open('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+  const busySocket = await open('GET / HTTP/1.1\r\nHost: x\r\n')
+  server.closeIdleConnections()
+  await idleSocket.closed
+  t.pass('closeIdleConnections ended the idle connection')
+  const stillOpen = await Promise.race([busySocket.closed.then(() => false), new Promise((r) => setTimeout(() => r(true), 100))])
+  t.ok(stillOpen, 'and left the one in the middle of a request')
+  server.closeAllConnections()
+  await busySocket.closed
+  t.pass('closeAllConnections ended it')
 })

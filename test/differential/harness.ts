@@ -2,12 +2,14 @@
  * The differential harness: the app of corpus.ts built once on stock Fastify
  * and once with vectored answers every scenario over raw sockets; the bytes
  * must match exactly (Date masked), and so must whether the server closed
- * the connection. Used by test/differential.test.ts (the plugin) and
- * test/transport/differential.test.ts (the plugin on the transport).
+ * the connection. Used by test/differential.test.ts (the plugin),
+ * test/differential-node-connections.test.ts (the plugin with
+ * `connections: 'node'`) and test/transport/differential.test.ts (the plugin
+ * on the transport).
  */
 import type { Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import vectored from '@vectored/server'
+import vectored, { type VectoredOptions } from '@vectored/server'
 import { configs, routes, scenarios, removeFiles, type Scenario } from './corpus'
 import { maskDates, rawRequest, type RawResult } from '../helpers/raw-http'
 
@@ -18,6 +20,8 @@ export interface HarnessOptions {
   label: string
   /** Fastify options of the vectored side on top of the scenario's config, made anew for each app. */
   options?: () => FastifyServerOptions
+  /** The plugin's options on the vectored side. */
+  plugin?: VectoredOptions
 }
 
 export interface Harness {
@@ -49,7 +53,7 @@ export function differential(t: Test, options: HarnessOptions): Harness {
 
   async function build(ours: boolean, config: keyof typeof configs): Promise<FastifyInstance> {
     const app = Fastify({ ...configs[config], logger: false, ...(ours ? options.options?.() : {}) })
-    if (ours) await app.register(vectored)
+    if (ours) await app.register(vectored, options.plugin ?? {})
     routes(app)
     await app.listen({ port: 0, host: '127.0.0.1' })
     return app

@@ -4,6 +4,7 @@
  * suite. The first time a test loads fastify, its exports are replaced (in
  * require's cache) by a factory that, by VECTORED_SUITE:
  * - `vectored`: registers @vectored/server in every app before anything else;
+ * - `node-connections`: the same with `{ connections: 'node' }`;
  * - `transport`: adds `serverFactory: vectoredServer()` to every app that does
  *   not bring its own server (serverFactory, https, http2).
  * Any other value leaves fastify alone: the stock baseline runs the same files
@@ -15,7 +16,7 @@ const Module = require('node:module')
 
 const mode = process.env.VECTORED_SUITE
 
-if (mode === 'vectored' || mode === 'transport') {
+if (mode === 'vectored' || mode === 'node-connections' || mode === 'transport') {
   const fastifyMain = require.resolve(process.env.VECTORED_FASTIFY_DIR)
   const serverDist = path.join(__dirname, '../../packages/server/dist/index.js')
   const load = Module._load
@@ -24,9 +25,10 @@ if (mode === 'vectored' || mode === 'transport') {
 
   function withPlugin (fastify) {
     const { vectored } = load(serverDist, module, false)
+    const options = mode === 'node-connections' ? { connections: 'node' } : {}
     return function fastifyWithVectored (...args) {
       const app = fastify(...args)
-      app.register(vectored)
+      app.register(vectored, options)
       return app
     }
   }
@@ -42,7 +44,7 @@ if (mode === 'vectored' || mode === 'transport') {
   }
 
   function wrap (fastify) {
-    const factory = mode === 'vectored' ? withPlugin(fastify) : onTransport(fastify)
+    const factory = mode === 'transport' ? onTransport(fastify) : withPlugin(fastify)
     for (const key of Reflect.ownKeys(fastify)) {
       if (key === 'length' || key === 'name' || key === 'prototype') continue
       Object.defineProperty(factory, key, Object.getOwnPropertyDescriptor(fastify, key))

@@ -3,7 +3,8 @@
 /**
  * Runs Fastify's own test suite (the fastify that @vectored/server depends on)
  * with node:test, the runner under Fastify's `borp`, in each mode asked for:
- * `stock`, `vectored` (@vectored/server registered in every app) and
+ * `stock`, `vectored` (@vectored/server registered in every app),
+ * `node-connections` (the same with `{ connections: 'node' }`) and
  * `transport` (every app on `serverFactory: vectoredServer()`), through
  * preload.js, and prints the tests that fail in a mode of ours but not stock.
  *
@@ -20,7 +21,7 @@ const { run } = require('node:test')
 const root = path.join(__dirname, '../..')
 const fastifyDir = path.dirname(require.resolve('fastify/package.json', { paths: [path.join(root, 'packages/server')] }))
 
-const modes = ['stock', 'vectored', 'transport']
+const modes = ['stock', 'vectored', 'node-connections', 'transport']
 
 function parseArgs (argv) {
   const opts = { modes: ['stock', 'vectored'], files: [], json: null, concurrency: 2, timeout: 90_000 }

@@ -88,9 +88,9 @@ interface Side {
   counts: Counts[]
 }
 
-async function build(name: string, plugin: boolean, options: { forceCloseConnections?: boolean | 'idle' } = {}, sendBuffer = 0): Promise<Side> {
+async function build(name: string, plugin: boolean, options: { forceCloseConnections?: boolean | 'idle' } = {}, sendBuffer = 0, connections: 'vectored' | 'node' = 'vectored'): Promise<Side> {
   const app = Fastify({ logger: false, ...options })
-  if (plugin) await app.register(vectored)
+  if (plugin) await app.register(vectored, { connections })
   // A fixed send buffer keeps the kernel from taking a whole large body at once.
   if (sendBuffer > 0) app.server.on('connection', (s) => native.setSocketBuffers((s as unknown as { _handle: { fd: number } })._handle.fd, sendBuffer, 0))
   const counts: Counts[] = []
@@ -181,44 +181,46 @@ function outcome(x: Exchange): string {
   return `${complete}, ${x.responses.length} responses, ${x.closed ? 'closed' : 'open'}`
 }
 
-t.test('a reply that fails after its head: only its connection ends, the body never looks complete', async (t) => {
-  const uncaught = watchUncaught(t)
-  const ours = await build('plugin', true)
-  const stock = await build('stock', false)
-  t.teardown(() => Promise.all([ours.app.close(), stock.app.close()]).then(() => {}))
-  t.ok(ours.app.vectored.active, 'the plugin is active')
-  const failing = ['/fail/stream-length', '/fail/stream-chunked', '/fail/raw-length', '/fail/raw-chunked']
-  const seen: Record<string, Record<string, string>> = {}
-  for (const side of [ours, stock]) {
-    // Slow healthy readers on other connections, while every failure happens.
-    const healthy = ['/vector/4194304', '/stream/4194304', '/file'].map((p) => exchange(side.port, [p], { maxPauseMs: 3, timeoutMs: 60_000 }))
-    const failed = await Promise.all(failing.map((p) => exchange(side.port, [p, '/ok'], { timeoutMs: 10_000 })))
-    for (const [i, p] of failing.entries()) {
-      const x = failed[i]!
-      ;(seen[p] ??= {})[side.name] = outcome(x)
-      t.notOk(x.timedOut, `${side.name}: ${p}: the connection ended (did not hang)`)
-      t.ok(x.closed, `${side.name}: ${p}: the connection is closed`)
-      t.equal(x.responses.length, 0, `${side.name}: ${p}: no complete response: neither the failed one nor the pipelined /ok (${x.leftover} bytes of an incomplete one)`)
-      t.ok(x.leftover > 0, `${side.name}: ${p}: the head and some bytes went out before the failure`)
+for (const connections of ['vectored', 'node'] as const) {
+  t.test(`a reply that fails after its head: only its connection ends, the body never looks complete (${connections} connections)`, async (t) => {
+    const uncaught = watchUncaught(t)
+    const ours = await build('plugin', true, {}, 0, connections)
+    const stock = await build('stock', false)
+    t.teardown(() => Promise.all([ours.app.close(), stock.app.close()]).then(() => {}))
+    t.ok(ours.app.vectored.active, 'the plugin is active')
+    const failing = ['/fail/stream-length', '/fail/stream-chunked', '/fail/raw-length', '/fail/raw-chunked']
+    const seen: Record<string, Record<string, string>> = {}
+    for (const side of [ours, stock]) {
+      // Slow healthy readers on other connections, while every failure happens.
+      const healthy = ['/vector/4194304', '/stream/4194304', '/file'].map((p) => exchange(side.port, [p], { maxPauseMs: 3, timeoutMs: 60_000 }))
+      const failed = await Promise.all(failing.map((p) => exchange(side.port, [p, '/ok'], { timeoutMs: 10_000 })))
+      for (const [i, p] of failing.entries()) {
+        const x = failed[i]!
+        ;(seen[p] ??= {})[side.name] = outcome(x)
+        t.notOk(x.timedOut, `${side.name}: ${p}: the connection ended (did not hang)`)
+        t.ok(x.closed, `${side.name}: ${p}: the connection is closed`)
+        t.equal(x.responses.length, 0, `${side.name}: ${p}: no complete response: neither the failed one nor the pipelined /ok (${x.leftover} bytes of an incomplete one)`)
+        t.ok(x.leftover > 0, `${side.name}: ${p}: the head and some bytes went out before the failure`)
+      }
+      const done = await Promise.all(healthy)
+      for (const [i, p] of ['/vector/4194304', '/stream/4194304', '/file'].entries()) {
+        const body = bodyOf(done[i]!)
+        const want = p === '/file' ? PATTERN.subarray(0, FILE_BYTES) : PATTERN.subarray(0, 4 * MiB)
+        t.ok(body !== undefined && body.equals(want), `${side.name}: ${p} on another connection: every byte, exact (${body?.length} bytes)`)
+      }
+      // The onSend failure is answered before any head: a 500, then the pipelined /ok.
+      const onSend = await exchange(side.port, ['/fail/onsend', '/ok'], { timeoutMs: 5000 })
+      t.equal(onSend.responses[0]?.status, 500, `${side.name}: failing onSend hook: 500`)
+      t.equal(onSend.responses[1]?.body.toString(), 'fine', `${side.name}: failing onSend hook: the connection goes on`)
+      await sleep(100)
+      checkCounts(t, side, 'replies failing after their head')
     }
-    const done = await Promise.all(healthy)
-    for (const [i, p] of ['/vector/4194304', '/stream/4194304', '/file'].entries()) {
-      const body = bodyOf(done[i]!)
-      const want = p === '/file' ? PATTERN.subarray(0, FILE_BYTES) : PATTERN.subarray(0, 4 * MiB)
-      t.ok(body !== undefined && body.equals(want), `${side.name}: ${p} on another connection: every byte, exact (${body?.length} bytes)`)
-    }
-    // The onSend failure is answered before any head: a 500, then the pipelined /ok.
-    const onSend = await exchange(side.port, ['/fail/onsend', '/ok'], { timeoutMs: 5000 })
-    t.equal(onSend.responses[0]?.status, 500, `${side.name}: failing onSend hook: 500`)
-    t.equal(onSend.responses[1]?.body.toString(), 'fine', `${side.name}: failing onSend hook: the connection goes on`)
-    await sleep(100)
-    checkCounts(t, side, 'replies failing after their head')
-  }
-  for (const p of failing) t.equal(seen[p]!.plugin, seen[p]!.stock, `${p}: same outcome as stock Fastify (${seen[p]!.stock})`)
-  t.same(countsTable(ours), countsTable(stock), 'every callback ran as often as with stock Fastify')
-  t.comment(countsTable(stock).filter((c) => c.startsWith('/fail')).join('; '))
-  t.same(uncaught, [], 'no uncaught exception')
-})
+    for (const p of failing) t.equal(seen[p]!.plugin, seen[p]!.stock, `${p}: same outcome as stock Fastify (${seen[p]!.stock})`)
+    t.same(countsTable(ours), countsTable(stock), 'every callback ran as often as with stock Fastify')
+    t.comment(countsTable(stock).filter((c) => c.startsWith('/fail')).join('; '))
+    t.same(uncaught, [], 'no uncaught exception')
+  })
+}
 
 t.test('app.close() while slow clients read large bodies', async (t) => {
   const uncaught = watchUncaught(t)

@@ -19,6 +19,11 @@ async function main(): Promise<void> {
   await app.register(vectored, options)
   // @ts-expect-error enabled is a boolean
   await app.register(vectored, { enabled: 'yes' })
+  await app.register(vectored, { connections: 'node' })
+  await app.register(vectored, { connections: 'vectored', enabled: true })
+  assertType<Equal<VectoredOptions['connections'], 'vectored' | 'node' | undefined>>()
+  // @ts-expect-error connections is 'vectored' or 'node'
+  await app.register(vectored, { connections: 'fast' })
 
   app.get('/v', (_req, reply) => {
     const r = reply.sendVector([Buffer.from('a'), new Uint8Array([98])])

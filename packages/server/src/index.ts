@@ -1,8 +1,11 @@
 /**
- * @vectored/server: the Fastify plugin. `await app.register(vectored)` makes
- * node:http build a VectoredResponse for every request, whose bytes reach
- * the socket through core's SocketWriter; the reply gains sendVector and
- * sendFile. Where the direct path cannot serve, nothing changes.
+ * @vectored/server: the Fastify plugin. `await app.register(vectored)` hands
+ * the connections of Fastify's node:http Server to the transport's
+ * Connection (take-connections.ts), whose responses reach the socket through
+ * core's SocketWriter; with `connections: 'node'`, node:http keeps them and
+ * builds a VectoredResponse per request instead (response.ts). The reply
+ * gains sendVector and sendFile. Where the direct path cannot serve,
+ * nothing changes.
  */
 import * as fs from 'node:fs'
 import * as http from 'node:http'
@@ -11,13 +14,23 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { backend, backendReason } from '@vectored/core'
 import { VectoredResponse, flushBeforeClientError, flushBeforeCloseIdle } from './response'
-import { TransportServer } from './transport'
+import { TransportResponse, TransportServer } from './transport'
+import { takeConnections, takeoverReason } from './take-connections'
 import { stats, type VectoredStats } from './stats'
 import { vectorLength, vectorPayload } from './vector-payload'
 
 export interface VectoredOptions {
   /** false: register the decorators but leave node:http's transport alone. Default true. */
   enabled?: boolean
+  /**
+   * Who serves the connections of a plain node:http server.
+   * 'vectored' (default): vectored parses the requests (Node's llhttp) and
+   * writes the responses; requests are lightweight objects with the
+   * IncomingMessage surface Fastify uses. 'node': node:http keeps parsing
+   * and its IncomingMessage / ServerResponse; only the response bytes go
+   * through vectored's writer. See docs/plugin.md.
+   */
+  connections?: 'vectored' | 'node'
 }
 
 /** Byte range of reply.sendFile, both ends inclusive as in fs.createReadStream. */
@@ -93,7 +106,7 @@ function sendVector(this: FastifyReply, pieces: Uint8Array[]): FastifyReply {
   // Unjoined only where nothing else sees the payload; onSend hooks (compress,
   // etag...) and replies without a socket (inject) get the joined Buffer,
   // exactly what reply.send(Buffer.concat(pieces)) would give them.
-  if (this.raw instanceof VectoredResponse && !hasOnSendHooks(this)) return this.send(vectorPayload(pieces, length))
+  if ((this.raw instanceof TransportResponse || this.raw instanceof VectoredResponse) && !hasOnSendHooks(this)) return this.send(vectorPayload(pieces, length))
   return this.send(Buffer.concat(pieces, length))
 }
 
@@ -116,18 +129,37 @@ function sendFile(this: FastifyReply, path: string, range?: FileRange): FastifyR
   return reply
 }
 
+function checkOptions(opts: VectoredOptions): void {
+  if (opts.enabled !== undefined && typeof opts.enabled !== 'boolean') {
+    throw new TypeError(`@vectored/server: the enabled option must be true or false, got ${JSON.stringify(opts.enabled)}`)
+  }
+  if (opts.connections !== undefined && opts.connections !== 'vectored' && opts.connections !== 'node') {
+    throw new TypeError(`@vectored/server: the connections option must be 'vectored' or 'node', got ${JSON.stringify(opts.connections)}`)
+  }
+}
+
 async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void> {
+  checkOptions(opts)
   const { reason, slot } = serverReason(app, opts)
   const onTransport = app.server instanceof TransportServer
+  let path = ''
   if (slot !== null) {
-    (app.server as unknown as Record<symbol, unknown>)[slot] = VectoredResponse
-    app.server.prependListener('clientError', flushBeforeClientError)
-    flushBeforeCloseIdle(app.server)
+    const why = opts.connections === 'node' ? "the connections: 'node' option" : takeoverReason(app.server, http)
+    if (why === '') {
+      takeConnections(app.server)
+      path = 'vectored connections'
+    } else {
+      ;(app.server as unknown as Record<symbol, unknown>)[slot] = VectoredResponse
+      app.server.prependListener('clientError', flushBeforeClientError)
+      flushBeforeCloseIdle(app.server)
+      path = `node:http connections (${why})`
+    }
   }
+  const active = slot !== null || onTransport
   const decorator: VectoredDecorator = {
+    active,
     // On vectored's own transport every reply goes through the writer already.
-    active: slot !== null || onTransport,
-    reason: slot !== null || onTransport ? (backendReason || `${backend.name} backend`) + (onTransport ? ', vectored transport' : '') : reason,
+    reason: active ? `${backendReason || `${backend.name} backend`}, ${onTransport ? 'vectored transport' : path}` : reason,
     stats,
   }
   app.decorate('vectored', decorator)
