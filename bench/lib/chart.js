@@ -7,6 +7,7 @@ const COLORS = {
   fastify: '#7f7f7f',
   'node-http': '#1f77b4',
   'fastify-vectored': '#d62728',
+  'fastify-vectored-node': '#f19c99',
   'vectored-transport': '#9467bd',
   'fastify-bun': '#ff7f0e',
   'bun-serve': '#e6a800',

@@ -20,7 +20,7 @@ Options:
                          ${scenarios.map((s) => s.name).join(', ')}
   --variant <names>      only these variants (stock fastify is always checked for
                          correctness and timed, as the baseline for ratios, unless
-                         --no-baseline) ${variants.map((v) => v.name).join(', ')}
+                         --no-baseline) ${variants.map((v) => v.name + (v.optIn ? ' (only when named)' : '')).join(', ')}
   --rounds <n>           interleaved rounds (default ${QUICK.rounds}, --full ${FULL.rounds})
   --duration <s>         measured window in seconds (default ${QUICK.duration}, --full ${FULL.duration})
   --warmup <s>           warm-up before each window (default ${QUICK.warmup}, --full ${FULL.warmup})
@@ -82,7 +82,7 @@ function parseCli (argv) {
     mode: values.full ? 'full' : 'quick',
     budget: !values.full && !explicit, // the quick run sizes rounds and windows to BUDGET_S (plan.js)
     scenarios: scenarioNames.length ? scenarios.filter((s) => scenarioNames.includes(s.name)) : scenarios,
-    variants: variantNames.length ? variants.filter((v) => variantNames.includes(v.name)) : variants,
+    variants: variantNames.length ? variants.filter((v) => variantNames.includes(v.name)) : variants.filter((v) => !v.optIn),
     rounds: positive(values.rounds, 'rounds', true) ?? base.rounds,
     duration: positive(values.duration, 'duration', false) ?? base.duration,
     warmup: positive(values.warmup, 'warmup', false) ?? base.warmup,

@@ -15,8 +15,16 @@ const variants = [
   { name: 'fastify', strictHeaders: true, listensOnPath: true, desc: 'Fastify 5 stock (baseline)', prepare: node('fastify.js') },
   { name: 'node-http', strictHeaders: false, desc: 'hand-written node:http handler', prepare: node('node-http.js') },
   { name: 'fastify-vectored', strictHeaders: true, listensOnPath: true, desc: 'Fastify + await app.register(vectored)', prepare: node('fastify-vectored.js') },
-  // Slot: vectored's own transport, once it exists (servers/vectored-transport.js).
-  { name: 'vectored-transport', strictHeaders: false, desc: 'vectored transport (planned)', prepare: node('vectored-transport.js') },
+  // optIn: run only when named with --variant.
+  {
+    name: 'fastify-vectored-node',
+    optIn: true,
+    strictHeaders: true,
+    listensOnPath: true,
+    desc: "Fastify + register(vectored, { connections: 'node' }): node:http parses, vectored writes",
+    prepare: () => ({ ok: true, spec: { cmd: process.execPath, args: [...nodeServerArgs(path.join(SERVERS, 'fastify-vectored.js')), '--connections', 'node'] } })
+  },
+  { name: 'vectored-transport', strictHeaders: false, desc: "Fastify on vectored's transport (serverFactory: vectoredServer())", prepare: node('vectored-transport.js') },
   {
     name: 'fastify-bun',
     strictHeaders: false, // Bun writes the head itself: a peer

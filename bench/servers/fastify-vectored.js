@@ -1,9 +1,12 @@
 'use strict'
 // Fastify + `await app.register(vectored)`: the project under test.
+// `--connections node`: register(vectored, { connections: 'node' }) (the
+// fastify-vectored-node variant).
 // Features the plugin does not provide yet are announced as
 // `missing <route> <reason>` lines; the runner reports those cells SKIPPED.
 const Fastify = require('fastify')
 const p = require('./payloads')
+const { parseArgs } = require('node:util')
 const { serverOptions, listenOptions, readyLine } = require('./args')
 
 function loadPlugin () {
@@ -23,7 +26,8 @@ async function main () {
   if (!plugin) { console.log(`unavailable ${reason}`); return }
 
   const app = Fastify({ logger: false })
-  await app.register(plugin) // loads the plugin now: its decorators are visible below
+  const { values } = parseArgs({ options: { connections: { type: 'string' } }, strict: false })
+  await app.register(plugin, values.connections ? { connections: values.connections } : {}) // loads the plugin now: its decorators are visible below
 
   // Probe the reply decorations the scenarios need.
   const has = (name) => app.hasReplyDecorator(name)
