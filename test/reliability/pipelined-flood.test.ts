@@ -9,10 +9,11 @@
  * 64 KiB more per request. Then the client reads: every response arrives,
  * whole and in request order.
  *
- * The three servers (stock, plugin, transport) run the same app in this
- * process; how many requests each handled while the client did not read is
- * reported, and the vectored ones are held to a bound (kernel socket buffers
- * take a share that depends on the machine, the same for all three).
+ * The four servers (stock, the plugin with vectored's connections and with
+ * node:http's, the transport) run the same app in this process; how many
+ * requests each handled while the client did not read is reported, and the
+ * vectored ones are held to a bound (kernel socket buffers take a share
+ * that depends on the machine, the same for all four).
  */
 import t from 'tap'
 import * as net from 'node:net'
@@ -26,11 +27,11 @@ const BODY = 16 * 1024
 // 20,000 x 16 KiB = 312 MiB if nothing stopped the parser.
 const HANDLED_BOUND = 6000
 
-type Mode = 'stock' | 'vectored' | 'transport'
+type Mode = 'stock' | 'vectored' | 'node-connections' | 'transport'
 
 async function build(mode: Mode): Promise<{ app: FastifyInstance; handled: () => number }> {
   const app = mode === 'transport' ? Fastify({ serverFactory: vectoredServer() }) : Fastify()
-  if (mode !== 'stock') await app.register(vectored)
+  if (mode !== 'stock') await app.register(vectored, mode === 'node-connections' ? { connections: 'node' } : {})
   let handled = 0
   app.addHook('onRequest', async () => {
     handled++
@@ -45,7 +46,7 @@ async function build(mode: Mode): Promise<{ app: FastifyInstance; handled: () =>
   return { app, handled: () => handled }
 }
 
-for (const mode of ['stock', 'vectored', 'transport'] as Mode[]) {
+for (const mode of ['stock', 'vectored', 'node-connections', 'transport'] as Mode[]) {
   t.test(`${mode}: ${REQUESTS} pipelined requests, the client not reading`, async (t) => {
     const { app, handled } = await build(mode)
     t.teardown(() => app.close())
