@@ -16,6 +16,7 @@ import {
   allMethods,
   allocParser,
   clientErrorResponse,
+  connectionsList,
   freeParser,
   insecureByDefault,
   kLenientAll,
@@ -35,9 +36,6 @@ import type { ConnectionHost, ConnectionPool } from './connection-pool'
 
 type OwnedParser = NodeParser & { owner: Connection }
 type StreamHandle = { isStreamBase?: boolean; _consumed?: boolean; reading?: boolean; readStart(): number; readStop(): number }
-
-/** duration() before any message began: larger than this (ms, about 3 years). */
-const NEVER_STARTED = 1e11
 
 const CONTINUE_RE = /(?:^|\W)100-continue(?:$|\W)/i
 
@@ -104,7 +102,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     this.writer.on('drain', () => this.onWriterDrain())
     const parser = allocParser() as OwnedParser
     const lenient = server.insecureHTTPParser ?? insecureByDefault
-    parser.initialize(HTTPParser.REQUEST, { type: 'HTTPINCOMINGMESSAGE', socket }, server.maxHeaderSize || 0, lenient ? kLenientAll : kLenientNone)
+    parser.initialize(HTTPParser.REQUEST, { type: 'HTTPINCOMINGMESSAGE', socket }, server.maxHeaderSize || 0, lenient ? kLenientAll : kLenientNone, connectionsList)
     parser.owner = this
     parser[kOnHeaders] = onHeaders
     parser[kOnHeadersComplete] = onHeadersComplete
@@ -153,17 +151,17 @@ export class Connection implements RequestOwner, ResponseOwner {
   }
 
   /**
-   * Between the first byte of a request and its last (Node's ConnectionsList
-   * "active"). Read from the parser rather than tracked with a per-request
-   * kOnMessageBegin callback: duration() is 0 after a message completed and
-   * counts from the first byte of the next one; before the first message it
-   * is garbage (the start time is unset), above any real duration.
+   * Between the first byte of a request and its last, or from the
+   * connection's start to its first request's end (Node's ConnectionsList
+   * "active": a connection that sends nothing is not idle and meets
+   * headersTimeout). Read from the parser rather than tracked with a
+   * per-request kOnMessageBegin callback: duration() is 0 after a message
+   * completed and counts from the first byte of the next one, and from
+   * initialize before the first (parser.ts, connectionsList).
    */
   get inMessage(): boolean {
     const parser = this.parser
-    if (parser === null) return false
-    const elapsed = parser.duration()
-    return elapsed > 0 && elapsed < NEVER_STARTED
+    return parser !== null && parser.duration() > 0
   }
 
   // ---- parsing ----

@@ -104,6 +104,34 @@ export function prepareError(err: Error & { rawPacket?: Buffer; reason?: string 
 export const insecureByDefault: boolean = process.execArgv.includes('--insecure-http-parser') ||
   (process.env.NODE_OPTIONS ?? '').includes('--insecure-http-parser')
 
+/**
+ * node:http's ConnectionsList (src/node_http_parser.cc), handed to every
+ * parser's initialize for one effect: the parser then keeps its message
+ * clock as node:http's do. Initialize with a list sets last_message_start_
+ * to now ("protects from a DoS attack where an attacker establishes the
+ * connection without sending any data"); a message's first byte sets it,
+ * its completion zeroes it. Without a list, initialize leaves it as the
+ * parser's previous connection left it (a pooled parser whose connection
+ * closed mid-request: a start long past, so headersTimeout fired at once on
+ * the new connection, a 408 seen in the benchmark), or unset (a new
+ * parser), and duration() was wrong. Nothing reads the list; `remove()`
+ * (freeParser) takes a parser out of it. The class is not exported by any
+ * module without a deprecation warning, so it is taken from a server that
+ * never listens: node:http makes the list in its 'listening' handler
+ * (setupConnectionsTracking), whose sweep interval is cleared at once.
+ */
+export const connectionsList: unknown = (() => {
+  const probe = http.createServer() as http.Server & Record<symbol, unknown>
+  probe.emit('listening')
+  const symbol = (description: string) => Object.getOwnPropertySymbols(probe).find((s) => s.description === description)
+  const kInterval = symbol('http.server.connectionsCheckingInterval')
+  if (kInterval !== undefined) clearInterval(probe[kInterval] as NodeJS.Timeout)
+  const kConnections = symbol('http.server.connections')
+  const list = kConnections === undefined ? undefined : (probe[kConnections] as { constructor: new () => unknown } | undefined)
+  if (list === undefined) throw new Error("vectored transport: this Node keeps no ConnectionsList on its http.Server (Symbol('http.server.connections')); Node 20 or later is needed")
+  return new list.constructor()
+})()
+
 // Parsers are C++ objects with a JS wrapper: reuse them as node:http does (its FreeList holds 1000).
 const pool: NodeParser[] = []
 const POOL_LIMIT = 1000
