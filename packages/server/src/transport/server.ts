@@ -124,9 +124,13 @@ interface FactoryOptions {
 
 /**
  * Fastify's serverFactory for the transport:
- * `Fastify({ serverFactory: vectoredServer() })`. Fastify's keepAliveTimeout,
- * requestTimeout, connectionTimeout, maxRequestsPerSocket and `http` options
- * apply, then `options` (which win).
+ * `Fastify({ serverFactory: vectoredServer() })`. Built as Fastify builds its
+ * node:http server (lib/server.js: `http.createServer(options.http)`, then
+ * `keepAliveTimeout`, `requestTimeout`, `setTimeout(connectionTimeout)` and a
+ * positive `maxRequestsPerSocket` assigned on it): Fastify's `http` options
+ * go to the constructor, the other four are set afterwards, so headersTimeout
+ * keeps Node's 60 s default when Fastify's requestTimeout is 0, as on stock
+ * Fastify. `options` win over all of them.
  */
 export function vectoredServer(options: TransportServerOptions = {}): (handler: (...args: any[]) => void, fastifyOptions?: Record<string, any>) => http.Server {
   // Typed as an http.Server so that Fastify's generics infer the HTTP/1 server types.
@@ -135,14 +139,12 @@ export function vectoredServer(options: TransportServerOptions = {}): (handler: 
     if (fastifyOptions.https || fastifyOptions.http2) {
       throw new Error('vectored transport: HTTP/1.1 over plain TCP or unix sockets only (no https, no http2); use the default server with the plugin there')
     }
-    const fromFastify: TransportServerOptions = { ...(fastifyOptions.http as TransportServerOptions | undefined) }
-    if (fastifyOptions.keepAliveTimeout !== undefined) fromFastify.keepAliveTimeout = fastifyOptions.keepAliveTimeout
-    if (fastifyOptions.requestTimeout !== undefined) fromFastify.requestTimeout = fastifyOptions.requestTimeout
-    if (fastifyOptions.connectionTimeout !== undefined) fromFastify.timeout = fastifyOptions.connectionTimeout
-    if (fastifyOptions.maxRequestsPerSocket !== undefined && fastifyOptions.maxRequestsPerSocket !== null && fastifyOptions.maxRequestsPerSocket > 0) {
-      fromFastify.maxRequestsPerSocket = fastifyOptions.maxRequestsPerSocket
-    }
-    const server = new TransportServer({ ...fromFastify, ...options })
+    const server = new TransportServer({ ...(fastifyOptions.http as TransportServerOptions | undefined), ...options })
+    if (fastifyOptions.keepAliveTimeout !== undefined && options.keepAliveTimeout === undefined) server.keepAliveTimeout = fastifyOptions.keepAliveTimeout
+    if (fastifyOptions.requestTimeout !== undefined && options.requestTimeout === undefined) server.requestTimeout = fastifyOptions.requestTimeout
+    if (fastifyOptions.connectionTimeout !== undefined && options.timeout === undefined) server.timeout = fastifyOptions.connectionTimeout
+    const perSocket = fastifyOptions.maxRequestsPerSocket
+    if (perSocket !== undefined && perSocket !== null && perSocket > 0 && options.maxRequestsPerSocket === undefined) server.maxRequestsPerSocket = perSocket
     server.on('request', handler)
     return server
   }
