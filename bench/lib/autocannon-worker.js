@@ -29,6 +29,9 @@ function window (o) {
   const latencies = []
   const m = { requests: 0, non2xx: 0, errors: 0, timeouts: 0, bytes: 0 }
   const w = { requests: 0, non2xx: 0, errors: 0, timeouts: 0 }
+  // What went wrong, for the FAILED reason: non-2xx statuses and error messages, with counts.
+  const detail = { statuses: {}, errors: {} }
+  const count = (map, key) => { map[key] = (map[key] || 0) + 1 }
   const instance = autocannon({
     url: `http://127.0.0.1:${o.port}${o.route}`,
     connections: o.connections,
@@ -50,20 +53,21 @@ function window (o) {
         errors: m.errors,
         timeouts: m.timeouts,
         bytes: m.bytes,
-        warmup: w
+        warmup: w,
+        detail
       }
     })
   })
   instance.on('response', (client, status, bytes, time) => {
     const c = measuring ? m : w
     c.requests++
-    if (status < 200 || status > 299) c.non2xx++
+    if (status < 200 || status > 299) { c.non2xx++; count(detail.statuses, String(status)) }
     if (measuring) { latencies.push(time); m.bytes += bytes }
   })
   instance.on('reqError', (err) => {
     const c = measuring ? m : w
     if (err && err.message === 'request timed out') c.timeouts++
-    else c.errors++
+    else { c.errors++; count(detail.errors, String((err && (err.code || err.message)) || err)) }
   })
   setTimeout(() => {
     measuring = true

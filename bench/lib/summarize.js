@@ -25,6 +25,21 @@ function summarizeCell (cell) {
   return out
 }
 
+/** ' (statuses 400 x1; errors ECONNRESET x1)' from the samples' details (autocannon), or ''. */
+function errorKinds (samples) {
+  const statuses = {}
+  const errors = {}
+  for (const x of samples) {
+    for (const [k, n] of Object.entries(x.detail?.statuses ?? {})) statuses[k] = (statuses[k] ?? 0) + n
+    for (const [k, n] of Object.entries(x.detail?.errors ?? {})) errors[k] = (errors[k] ?? 0) + n
+  }
+  const list = (m) => Object.entries(m).map(([k, n]) => `${k} x${n}`).join(', ')
+  const parts = []
+  if (Object.keys(statuses).length > 0) parts.push(`statuses ${list(statuses)}`)
+  if (Object.keys(errors).length > 0) parts.push(`errors ${list(errors)}`)
+  return parts.length > 0 ? ` (${parts.join('; ')})` : ''
+}
+
 function finalize (cells) {
   for (const cell of cells.values()) {
     if (cell.status !== 'pending') continue
@@ -32,7 +47,7 @@ function finalize (cells) {
     if (cell.summary.errors > 0) {
       const d = cell.summary.errorDetail
       cell.status = 'failed'
-      cell.reason = `errors during load: ${d.non2xx} non-2xx, ${d.socket} socket errors, ${d.timeouts} timeouts`
+      cell.reason = `errors during load: ${d.non2xx} non-2xx, ${d.socket} socket errors, ${d.timeouts} timeouts${errorKinds(cell.samples)}`
     } else if (cell.samples.length === 0) {
       cell.status = 'failed'
       cell.reason = 'no samples'
