@@ -230,10 +230,10 @@ t.test('app.vectored says which path serves: node:http with the plugin, or the t
 t.test('a bad option value is refused, saying which and why', async (t) => {
   const app = Fastify()
   app.register(vectored, { connections: 'fast' as never })
-  await t.rejects(app.ready(), /connections option must be 'vectored' or 'node', got "fast"/)
+  await t.rejects(async () => { await app.ready() }, /connections option must be 'vectored' or 'node', got "fast"/)
   const other = Fastify()
   other.register(vectored, { enabled: 'yes' as never })
-  await t.rejects(other.ready(), /enabled option must be true or false, got "yes"/)
+  await t.rejects(async () => { await other.ready() }, /enabled option must be true or false, got "yes"/)
 })
 
 t.test('a server with a custom IncomingMessage class keeps node:http connections, and says why', async (t) => {
