@@ -114,8 +114,10 @@ export const insecureByDefault: boolean = process.execArgv.includes('--insecure-
  * parser's previous connection left it (a pooled parser whose connection
  * closed mid-request: a start long past, so headersTimeout fired at once on
  * the new connection, a 408 seen in the benchmark), or unset (a new
- * parser), and duration() was wrong. Nothing reads the list; `remove()`
- * (freeParser) takes a parser out of it. The class is not exported by any
+ * parser), and duration() was wrong. Nothing reads the list: Connection
+ * takes the parser out of it at once (`remove()`) and initializes it again
+ * without one, which keeps the start and spares the list's std::set
+ * updates on every message. The class is not exported by any
  * module without a deprecation warning, so it is taken from a server that
  * never listens: node:http makes the list in its 'listening' handler
  * (setupConnectionsTracking), whose sweep interval is cleared at once.
