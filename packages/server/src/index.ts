@@ -16,6 +16,7 @@ import { backend, backendReason } from '@vectored/core'
 import { VectoredResponse, flushBeforeClientError, flushBeforeCloseIdle } from './response'
 import { TransportResponse, TransportServer } from './transport'
 import { takeConnections, takeoverReason } from './take-connections'
+import { chainSymbol, ownSymbol } from './node-symbols'
 import { stats, type VectoredStats } from './stats'
 import { vectorLength, vectorPayload } from './vector-payload'
 
@@ -71,7 +72,7 @@ function serverReason(app: FastifyInstance, opts: VectoredOptions): { reason: st
   if (server instanceof tls.Server) return { reason: 'TLS: the socket fd carries ciphertext', slot: null }
   if (process.platform === 'win32') return { reason: 'Windows: sockets have no fd to write on', slot: null }
   if (!(server instanceof http.Server)) return { reason: 'the server is not a node:http Server', slot: null }
-  const slot = Object.getOwnPropertySymbols(server).find((s) => s.description === 'ServerResponse') ?? null
+  const slot = ownSymbol(server, 'ServerResponse') ?? null
   if (slot === null) return { reason: 'this Node keeps no ServerResponse class on the server', slot: null }
   const current = server[slot]
   if (current !== http.ServerResponse && current !== VectoredResponse) {
@@ -85,16 +86,8 @@ function serverReason(app: FastifyInstance, opts: VectoredOptions): { reason: st
 // reply's prototype chain; its onSend holds every onSend hook of the route.
 let kRouteContext: symbol | null | undefined
 
-function findSymbol(object: object, description: string): symbol | null {
-  for (let o: object | null = object; o !== null; o = Object.getPrototypeOf(o)) {
-    const found = Object.getOwnPropertySymbols(o).find((s) => s.description === description)
-    if (found !== undefined) return found
-  }
-  return null
-}
-
 function hasOnSendHooks(reply: FastifyReply): boolean {
-  if (kRouteContext === undefined) kRouteContext = findSymbol(reply, 'fastify.context')
+  if (kRouteContext === undefined) kRouteContext = chainSymbol(reply, 'fastify.context')
   if (kRouteContext === null) return true
   const context = (reply as unknown as Record<symbol, { onSend?: unknown[] | null } | undefined>)[kRouteContext]
   return context === undefined || (context.onSend != null && context.onSend.length > 0)
@@ -144,7 +137,7 @@ async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void
   const onTransport = app.server instanceof TransportServer
   let path = ''
   if (slot !== null) {
-    const why = opts.connections === 'node' ? "the connections: 'node' option" : takeoverReason(app.server, http)
+    const why = opts.connections === 'node' ? "the connections: 'node' option" : takeoverReason(app.server)
     if (why === '') {
       takeConnections(app.server)
       path = 'vectored connections'

@@ -13,6 +13,7 @@ import { SocketWriter, headOptionsFromResponse, serializeHead, type Head, type O
 import { counters, countFallback } from './stats'
 import { vectorPiecesOf } from './vector-payload'
 import { endFileStream, isUnreadFileStream, takeFileStream } from './file-stream'
+import { ownSymbol } from './node-symbols'
 
 type Bytes = Uint8Array
 type Callback = (err?: Error | null) => void
@@ -71,7 +72,7 @@ const kHead = Symbol('vectored.head')
 // Node's private symbols on OutgoingMessage, found by description on a probe.
 const probe = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as http.IncomingMessage)
 function nodeSymbol(description: string): symbol {
-  const found = Object.getOwnPropertySymbols(probe).find((s) => s.description === description)
+  const found = ownSymbol(probe, description)
   if (found === undefined) throw new Error(`vectored: this Node has no OutgoingMessage symbol ${description}`)
   return found
 }
@@ -171,7 +172,7 @@ export function flushBeforeCloseIdle(server: http.Server): void {
   const closeIdle = server.closeIdleConnections
   server.closeIdleConnections = function closeIdleAfterFlush(this: http.Server & Record<symbol, { idle(): { socket: HttpSocket }[] } | undefined>) {
     // Node sets its connection list when the server starts listening.
-    const kConnections = Object.getOwnPropertySymbols(this).find((s) => s.description === 'http.server.connections')
+    const kConnections = ownSymbol(this, 'http.server.connections')
     const connections = kConnections === undefined ? undefined : this[kConnections]
     if (connections === undefined) return closeIdle.call(this)
     if (closeIdle !== http.Server.prototype.closeIdleConnections) {

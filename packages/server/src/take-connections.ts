@@ -16,23 +16,20 @@
  *
  * See docs/plugin.md, "Whose connections".
  */
-import type * as http from 'node:http'
+import * as http from 'node:http'
 import type { Socket } from 'node:net'
 import { ConnectionPool, type ConnectionHost } from './transport/connection-pool'
+import { ownSymbol } from './node-symbols'
 
 type NodeServer = http.Server & Record<symbol, unknown>
 
-function ownSymbol(object: object, description: string): symbol | undefined {
-  return Object.getOwnPropertySymbols(object).find((s) => s.description === description)
-}
-
 /** Why node:http must keep this server's connections; empty when they can be taken. */
-export function takeoverReason(server: http.Server, defaults: { IncomingMessage: unknown; ServerResponse: unknown }): string {
+export function takeoverReason(server: http.Server): string {
   const s = server as NodeServer
   const kIncoming = ownSymbol(s, 'IncomingMessage')
-  if (kIncoming === undefined || s[kIncoming] !== defaults.IncomingMessage) return 'the server has a custom IncomingMessage class'
+  if (kIncoming === undefined || s[kIncoming] !== http.IncomingMessage) return 'the server has a custom IncomingMessage class'
   const kResponse = ownSymbol(s, 'ServerResponse')
-  if (kResponse === undefined || s[kResponse] !== defaults.ServerResponse) return 'the server has a custom ServerResponse class'
+  if (kResponse === undefined || s[kResponse] !== http.ServerResponse) return 'the server has a custom ServerResponse class'
   if (!s.listeners('connection').some((l) => l.name === 'connectionListener')) return "node:http's connection listener is not on the server"
   if (s.listening) return 'the server is already listening'
   return ''
@@ -73,9 +70,8 @@ export function takeConnections(server: http.Server): ConnectionPool {
       configurable: true,
       writable: true,
       value(this: http.Server, ...args: unknown[]) {
-        pool.stopSweep()
         // Idle connections end now even if closeIdleConnections was replaced after the takeover.
-        pool.closeIdle()
+        pool.closing()
         return Reflect.apply(close, this, args) // node:http's close, which calls closeIdleConnections
       },
     },

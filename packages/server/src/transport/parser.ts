@@ -7,6 +7,7 @@
  * docs/transport.md says why this parser and not another.
  */
 import * as http from 'node:http'
+import { ownSymbol } from '../node-symbols'
 
 /** The methods of Node's HTTPParser binding (lib/_http_common.js drives the same ones). */
 export interface NodeParser {
@@ -125,10 +126,9 @@ export const insecureByDefault: boolean = process.execArgv.includes('--insecure-
 export const connectionsList: unknown = (() => {
   const probe = http.createServer() as http.Server & Record<symbol, unknown>
   probe.emit('listening')
-  const symbol = (description: string) => Object.getOwnPropertySymbols(probe).find((s) => s.description === description)
-  const kInterval = symbol('http.server.connectionsCheckingInterval')
+  const kInterval = ownSymbol(probe, 'http.server.connectionsCheckingInterval')
   if (kInterval !== undefined) clearInterval(probe[kInterval] as NodeJS.Timeout)
-  const kConnections = symbol('http.server.connections')
+  const kConnections = ownSymbol(probe, 'http.server.connections')
   const list = kConnections === undefined ? undefined : (probe[kConnections] as { constructor: new () => unknown } | undefined)
   if (list === undefined) throw new Error("vectored transport: this Node keeps no ConnectionsList on its http.Server (Symbol('http.server.connections')); Node 20 or later is needed")
   return new list.constructor()
