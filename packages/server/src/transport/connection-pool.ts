@@ -70,6 +70,12 @@ export class ConnectionPool {
     for (const conn of [...this.live]) if (conn.idle) conn.destroy()
   }
 
+  /** The server stops listening (its close()): no more sweeps, and the idle connections end now. */
+  closing(): void {
+    this.stopSweep()
+    this.closeIdle()
+  }
+
   // One timer per server checks every connection: headersTimeout and
   // requestTimeout (Node's connectionsCheckingInterval sweep) and the
   // keep-alive timeout (Node arms a socket timer per idle connection).

@@ -341,12 +341,12 @@ export class TransportResponse extends Stream {
       if (callback) process.nextTick(callback, null)
       return true
     }
-    if (this.contradictsLength(byteLength(chunk, encoding), false)) {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : chunk
+    if (this.contradictsLength(data.byteLength, false)) {
       this.cutConnection()
       return false
     }
     const pieces = this.headPending ? this.takeHead(chunk, encoding) : []
-    const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : chunk
     if (data.byteLength > 0) {
       if (this.chunkedEncoding) pieces.push(chunkHeader(data.byteLength), data, CRLF)
       else pieces.push(data)
@@ -373,22 +373,21 @@ export class TransportResponse extends Stream {
       this._contentLength = chunk == null ? 0 : byteLength(chunk, enc)
       this._implicitHeader()
     }
-    if (this._hasBody && this.contradictsLength(chunk == null ? 0 : byteLength(chunk, enc), true)) {
+    // The body's bytes, encoded once: counted against the Content-Length, then written.
+    const data = chunk == null || !this._hasBody ? null : typeof chunk === 'string' ? Buffer.from(chunk, enc ?? 'utf8') : chunk
+    if (this._hasBody && this.contradictsLength(data === null ? 0 : data.byteLength, true)) {
       this.cutConnection()
       if (callback) process.nextTick(callback)
       return this
     }
     const pieces = this.headPending ? this.takeHead(chunk, enc) : []
-    if (chunk != null && this._hasBody) {
-      const data = typeof chunk === 'string' ? Buffer.from(chunk, enc ?? 'utf8') : chunk
-      if (data.byteLength > 0) {
-        if (this.chunkedEncoding) pieces.push(chunkHeader(data.byteLength))
-        // reply.sendVector's payload stands for its pieces: they go out unjoined.
-        const vector = vectorPiecesOf(data)
-        if (vector === undefined) pieces.push(data)
-        else for (let i = 0; i < vector.length; i++) pieces.push(vector[i]!)
-        if (this.chunkedEncoding) pieces.push(CRLF)
-      }
+    if (data !== null && data.byteLength > 0) {
+      if (this.chunkedEncoding) pieces.push(chunkHeader(data.byteLength))
+      // reply.sendVector's payload stands for its pieces: they go out unjoined.
+      const vector = vectorPiecesOf(data)
+      if (vector === undefined) pieces.push(data)
+      else for (let i = 0; i < vector.length; i++) pieces.push(vector[i]!)
+      if (this.chunkedEncoding) pieces.push(CRLF)
     }
     if (this.chunkedEncoding && this._hasBody) {
       pieces.push(this.trailer === '' ? LAST_CHUNK : Buffer.from(`0\r\n${this.trailer}\r\n`, 'latin1'))

@@ -87,8 +87,7 @@ export class TransportServer extends net.Server implements ConnectionHost {
   }
 
   override close(callback?: (err?: Error) => void): this {
-    this.connectionPool.stopSweep()
-    this.connectionPool.closeIdle()
+    this.connectionPool.closing()
     return super.close(callback)
   }
 
