@@ -225,6 +225,60 @@ export class SocketWriter extends EventEmitter {
   }
 
   /**
+   * write() without waiting for the end of the tick, for a caller that knows
+   * nothing more of this connection joins the batch in this tick (a whole
+   * response, with no pipelined one behind it). When nothing is queued or
+   * awaited and Node holds no bytes of its own, the pieces go to the kernel
+   * now, in one writev, and `done` runs on the next tick as after a flush;
+   * what the kernel did not take stays queued, exactly as with write().
+   * Anything else is write().
+   */
+  writeNow(pieces: Uint8Array[], done?: WriteCallback): boolean {
+    const socket = this.socket as NodeSocket
+    const handle = socket._handle
+    if (
+      this.queue.length !== 0 || this.wait !== null || this.error !== null || this.mode === 'stock' ||
+      handle == null || socket.destroyed || socket.writableEnded || socket.writableLength !== 0 ||
+      socket.writableCorked !== 0 || handle.writeQueueSize !== 0 || pieces.length > this.backend.iovMax
+    ) {
+      return this.write(pieces, done)
+    }
+    const bytes = vectorBytes(pieces, 'pieces')
+    const fd = handle.fd!
+    const n = bytes === 0 ? 0 : this.backend.writev(fd, pieces, 0, pieces.length)
+    if (n === bytes) {
+      if (n > 0) {
+        stats.directWrites++
+        stats.bytes += n
+        socket._unrefTimer?.()
+      }
+      if (done !== undefined) process.nextTick(done, null)
+      return true
+    }
+    // Short, EAGAIN or an error: the rest is queued and handled as flush() would.
+    const entry: Entry = { pieces, start: 0, bytes, file: null, done }
+    this.queue.push(entry)
+    this.pending += bytes
+    if (n < 0 && n !== EAGAIN) {
+      this.fail(errnoError(n, 'writev'))
+      return false
+    }
+    if (n > 0) {
+      stats.directWrites++
+      stats.bytes += n
+      stats.shortWrites++
+      socket._unrefTimer?.()
+      this.consume(n, [])
+    }
+    this.waitWritable(fd, [])
+    if (this.needDrain) {
+      this.wantDrain = true
+      return false
+    }
+    return true
+  }
+
+  /**
    * Queues `head` (any pieces) followed by `length` bytes of the file `fd`
    * from `offset`, sent with sendfile. Only when canSendFile; the caller
    * keeps `fd` open until `done`.

@@ -200,6 +200,83 @@ for (const mode of modes) {
   })
 }
 
+for (const mode of modes) {
+  t.test(`${mode}: writeNow and write mixed: every byte in order under short writes and EAGAIN`, async (t) => {
+    const slow = await startSink({ maxPauseMs: 2 })
+    const random = rng(mode.length * 104729)
+    const failures: string[] = []
+    const perConnection = 20
+    const shortBefore = stats.shortWrites
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, c) => {
+        // A small send buffer and a reader that pauses make the short writes.
+        // (A small receive window on loopback as well can stall the FIN
+        // behind TCP's persist timer for minutes.)
+        const { socket, peer } = await connect(slow, 4096)
+        const writer = SocketWriter.of(socket, { mode })
+        const expected = new Map<number, string>()
+        const reader = new FrameReader(expected)
+        peer.on('data', (chunk: Buffer) => reader.push(chunk))
+        const peerClosed = new Promise((resolve) => peer.once('close', resolve))
+        let next = 0
+        let completed = 0
+        await new Promise<void>((resolve) => {
+          const send = () => {
+            const seq = next++
+            const response = framed(seq, pickSize(random, 256 << 10), random)
+            expected.set(seq, response.digest)
+            let calls = 0
+            let returned = false
+            const done = (err: Error | null) => {
+              calls++
+              if (!returned) failures.push(`done of ${seq} ran inside the call`)
+              if (calls !== 1) failures.push(`done of ${seq} ran ${calls} times`)
+              if (err) failures.push(`response ${seq}: ${err.message}`)
+              if (++completed === perConnection) {
+                socket.end()
+                resolve()
+              } else if (next < perConnection) send()
+            }
+            if (random() < 0.5) writer.writeNow(response.pieces, done)
+            else writer.write(response.pieces, done)
+            returned = true
+          }
+          // Sometimes two in flight, so writeNow meets a busy writer too.
+          send()
+          if (c % 2 === 0) send()
+        })
+        await peerClosed
+        if (reader.errors.length > 0) failures.push(...reader.errors.slice(0, 5))
+        if (reader.received !== perConnection) failures.push(`connection ${c}: ${reader.received} of ${perConnection}`)
+      })
+    )
+    t.same(failures, [], 'no byte lost, duplicated or reordered; every callback once, after the call')
+    if (mode !== 'stock') t.ok(stats.shortWrites > shortBefore, 'short writes happened for real')
+    await slow.close()
+  })
+}
+
+t.test('native: writeNow on an idle writer writes before it returns; on a busy one it queues behind', async (t) => {
+  const sink = await startSink()
+  const { socket, peer } = await connect(sink)
+  const writer = SocketWriter.of(socket)
+  const received = collect(peer)
+  const before = stats.directWrites
+  let calls = 0
+  writer.writeNow([Buffer.from('a;'), Buffer.from('b;')], () => calls++)
+  t.equal(stats.directWrites - before, 1, 'in the kernel before writeNow returned')
+  t.equal(writer.pendingBytes, 0)
+  t.equal(calls, 0, 'the callback waits for the next tick')
+  writer.write([Buffer.from('c;')], () => calls++)
+  writer.writeNow([Buffer.from('d;')], () => calls++)
+  t.equal(stats.directWrites - before, 1, 'behind a queued write, writeNow queues too')
+  await until(() => calls === 3)
+  t.equal(stats.directWrites - before, 2, 'c and d went out in one writev')
+  socket.end()
+  t.equal((await received).toString(), 'a;b;c;d;')
+  await sink.close()
+})
+
 t.test('native: vectors written in one tick go out in one writev', async (t) => {
   const sink = await startSink()
   const { socket, peer } = await connect(sink)

@@ -381,6 +381,15 @@ export class Connection implements RequestOwner, ResponseOwner {
     return this.writer.write(pieces, done)
   }
 
+  /**
+   * The last bytes of `res`: when no pipelined response was parsed behind
+   * it, nothing else of this connection can join its writev in this tick,
+   * so they go to the kernel now instead of in the tick's flush.
+   */
+  writeEnd(res: TransportResponse, pieces: Uint8Array[], done: WriteCallback): boolean {
+    return this.newest === res ? this.writer.writeNow(pieces, done) : this.writer.write(pieces, done)
+  }
+
   get canSendFile(): boolean {
     return this.writer.canSendFile
   }

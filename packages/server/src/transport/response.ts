@@ -37,6 +37,8 @@ export interface ResponseOwner {
   readonly uniqueHeaders: ReadonlySet<string> | null
   /** Writes now, behind earlier writes of this connection; false when the caller should wait for 'drain'. */
   write(pieces: Uint8Array[], done?: WriteCallback): boolean
+  /** write() for the last bytes of `res`: may go to the kernel at once rather than in the tick's batch. */
+  writeEnd(res: TransportResponse, pieces: Uint8Array[], done: WriteCallback): boolean
   /** Whether sendFile works on this connection's writer. */
   readonly canSendFile: boolean
   /** Writes `head` then `length` bytes of `fd` from `offset` with sendfile, behind earlier writes. */
@@ -395,7 +397,8 @@ export class TransportResponse extends Stream {
     this.finished = true
     counters.responses++
     if (callback) this.once('finish', callback)
-    this.send(pieces, this.onLastWritten)
+    if (this.active) this.owner.writeEnd(this, pieces, this.onLastWritten)
+    else this.send(pieces, this.onLastWritten)
     if (this.active) this.owner.responseEnded(this)
     return this
   }
