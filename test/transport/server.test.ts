@@ -330,6 +330,42 @@ t.test('request objects: a stream only with a body; aborted and close on a clien
   t.equal(await aborted, true, "'close' with aborted = true")
 })
 
+t.test('req.complete as node:http: false while request runs, then true; bodiless and body requests pipelined', async (t) => {
+  // The transport completes a bodiless request itself, after 'request' (the
+  // parser calls no JS for it); a body request completes from the parser.
+  const wire =
+    'GET /a HTTP/1.1\r\nHost: t\r\n\r\n' +
+    'POST /b HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc' +
+    'GET /c HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n' +
+    'POST /d HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n' +
+    'GET /e HTTP/1.1\r\nHost: t\r\n\r\n'
+  const observe = async (make: (handler: http.RequestListener) => net.Server) => {
+    const seen: string[] = []
+    const server = make((req, res) => {
+      const atRequest = req.complete
+      queueMicrotask(() => {
+        const afterMicrotask = req.complete
+        let body = ''
+        req.setEncoding('latin1')
+        req.on('data', (d: string) => { body += d })
+        req.on('end', () => {
+          seen.push(`${req.url} ${atRequest} ${afterMicrotask} ${req.complete} ${body}`)
+          res.end(`${req.url};`)
+        })
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const { text } = await exchange(portOf(server), wire, (s) => s.endsWith('/e;'))
+    server.close()
+    return { seen, bodies: text.split('\r\n\r\n').slice(1).map((b) => b.split('HTTP/1.1')[0]) }
+  }
+  const stock = await observe((h) => http.createServer(h))
+  const ours = await observe((h) => new TransportServer({}, h))
+  t.equal(stock.seen.length, 5, 'node:http answered all five')
+  t.same(ours.seen, stock.seen, 'req.complete at request, after a microtask and at end, and the bodies, as node:http')
+  t.same(ours.bodies, stock.bodies, 'responses in order')
+})
+
 t.test('repeated Set-Cookie with @fastify/cookie', async (t) => {
   const a = Fastify({ logger: false, serverFactory: vectoredServer() })
   await a.register(require('@fastify/cookie') as typeof fastifyCookie)

@@ -115,7 +115,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     parser[kOnHeaders] = onHeaders
     parser[kOnHeadersComplete] = onHeadersComplete
     parser[kOnBody] = onBody
-    parser[kOnMessageComplete] = onMessageComplete
+    parser[kOnMessageComplete] = null // set while a request with a body is read (onRequest)
     parser[kOnExecute] = onExecute
     this.parser = parser
     if (server.timeout > 0) socket.setTimeout(server.timeout)
@@ -215,12 +215,30 @@ export class Connection implements RequestOwner, ResponseOwner {
     const headers = buildHeaders(raw, join)
     const te = headers['transfer-encoding']
     const cl = headers['content-length']
-    if (te !== undefined || (cl !== undefined && cl !== '0')) {
-      req = new BodyRequest(this, method, url, major, minor, raw, join, headers)
-    } else {
-      req = new EmptyRequest(this.socket, method, url, major, minor, raw, join, headers)
-    }
+    const hasBody = te !== undefined || (cl !== undefined && cl !== '0')
+    req = hasBody
+      ? new BodyRequest(this, method, url, major, minor, raw, join, headers)
+      : new EmptyRequest(this.socket, method, url, major, minor, raw, join, headers)
     this.current = req
+    // A message without a body completes as soon as this callback returns
+    // (llhttp calls on_message_complete next, with no byte in between), and
+    // node_http_parser.cc calls no JS for it when kOnMessageComplete is not a
+    // function: such a request is completed here, after 'request', in
+    // Node's order, and the parser makes one call into JS per request
+    // instead of two. The callback is set only while bodies are read.
+    const parser = this.parser!
+    if (hasBody !== (parser[kOnMessageComplete] !== null)) parser[kOnMessageComplete] = hasBody ? onMessageComplete : null
+    const ret = this.dispatch(req, major, minor, keepAlive)
+    if (!hasBody) {
+      if (this.current === req) this.current = null
+      req.complete = true
+    }
+    return ret
+  }
+
+  /** The response, then lib/_http_server.js parserOnIncoming's checks, then 'request'. */
+  private dispatch(req: TransportRequest, major: number, minor: number, keepAlive: boolean): number {
+    const server = this.server
     const res = new TransportResponse(this, req, keepAlive)
     const responses = this.responses
     const prev = this.newest
