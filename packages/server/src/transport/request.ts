@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events'
 import * as http from 'node:http'
 import type { Socket } from 'node:net'
 import { Readable } from 'node:stream'
+import { LazyEventEmitter } from './lazy-emitter'
 
 /** What a request needs from its connection. */
 export interface RequestOwner {
@@ -126,7 +127,7 @@ function abortedError(): NodeJS.ErrnoException {
  * A request without a body. Reading it (resume, 'data', pipe, async
  * iteration) gives no bytes and then 'end', as a drained IncomingMessage.
  */
-export class EmptyRequest extends EventEmitter implements TransportRequest {
+export class EmptyRequest extends LazyEventEmitter implements TransportRequest {
   declare socket: Socket
   declare method: string
   declare url: string

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import { Stream } from 'node:stream'
+import { LazyStream } from './lazy-emitter'
 import {
   CRLF,
   LAST_CHUNK,
@@ -76,7 +76,7 @@ const headOptions: HeadOptions = {}
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
 const PROCESSING = Buffer.from('HTTP/1.1 102 Processing\r\n\r\n', 'latin1')
 
-export class TransportResponse extends Stream {
+export class TransportResponse extends LazyStream {
   statusCode = 200
   statusMessage: string | undefined = undefined
   sendDate = true
