@@ -163,6 +163,8 @@ export class SocketWriter extends EventEmitter {
   private endArgs: unknown[] | null = null
   private endNow: (() => void) | null = null
   private socketDrainHooked = false
+  private fdHandle: StreamHandle | null = null
+  private fd = -1
   private readonly onSocketDrain = () => {
     this.socketDrainHooked = false
     this.checkDrain()
@@ -236,15 +238,16 @@ export class SocketWriter extends EventEmitter {
   writeNow(pieces: Uint8Array[], done?: WriteCallback): boolean {
     const socket = this.socket as NodeSocket
     const handle = socket._handle
+    // A corked socket with nothing buffered is no reason to wait: its writableLength counts what cork holds back.
     if (
       this.queue.length !== 0 || this.wait !== null || this.error !== null || this.mode === 'stock' ||
       handle == null || socket.destroyed || socket.writableEnded || socket.writableLength !== 0 ||
-      socket.writableCorked !== 0 || handle.writeQueueSize !== 0 || pieces.length > this.backend.iovMax
+      handle.writeQueueSize !== 0 || pieces.length > this.backend.iovMax
     ) {
       return this.write(pieces, done)
     }
     const bytes = vectorBytes(pieces, 'pieces')
-    const fd = handle.fd!
+    const fd = this.fdOf(handle)
     const n = bytes === 0 ? 0 : this.backend.writev(fd, pieces, 0, pieces.length)
     if (n === bytes) {
       if (n > 0) {
@@ -310,6 +313,18 @@ export class SocketWriter extends EventEmitter {
     return true
   }
 
+  /**
+   * The fd of the socket's handle, read once per handle (a C++ getter): a
+   * handle keeps its fd until it closes, and a closed socket has no handle.
+   */
+  private fdOf(handle: StreamHandle): number {
+    if (handle !== this.fdHandle) {
+      this.fdHandle = handle
+      this.fd = handle.fd!
+    }
+    return this.fd
+  }
+
   /** Emits 'drain' once a caller was told to wait and both queues are below their marks. */
   private checkDrain(): void {
     if (!this.wantDrain || this.error !== null || this.pending >= this.highWaterMark) return
@@ -371,7 +386,7 @@ export class SocketWriter extends EventEmitter {
         if (!this.handToSocket()) break
         continue
       }
-      const fd = handle!.fd!
+      const fd = this.fdOf(handle!)
       const first = queue[0]!
       if (first.bytes === 0 && first.file !== null) {
         if (!this.sendFileStep(fd, first, finished)) break
