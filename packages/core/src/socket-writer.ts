@@ -5,6 +5,7 @@ import { isUint8Array } from 'node:util/types'
 import type { WaitHandle } from '@vectored/native'
 import { backend as fdBackend, backendReason, type Backend } from './backends'
 import { advance } from './response-vector'
+import { runInMicrotask } from './microtask'
 import { countStreamWrite, stats } from './stats'
 
 /** Runs once: when the last byte is in the kernel, or with the error that stopped the write. */
@@ -231,7 +232,7 @@ export class SocketWriter extends EventEmitter {
    * nothing more of this connection joins the batch in this tick (a whole
    * response, with no pipelined one behind it). When nothing is queued or
    * awaited and Node holds no bytes of its own, the pieces go to the kernel
-   * now, in one writev, and `done` runs on the next tick as after a flush;
+   * now, in one writev, and `done` runs in a microtask (runInMicrotask);
    * what the kernel did not take stays queued, exactly as with write().
    * Anything else is write().
    */
@@ -255,7 +256,7 @@ export class SocketWriter extends EventEmitter {
         stats.bytes += n
         socket._unrefTimer?.()
       }
-      if (done !== undefined) process.nextTick(done, null)
+      if (done !== undefined) runInMicrotask(done, null)
       return true
     }
     // Short, EAGAIN or an error: the rest is queued and handled as flush() would.
