@@ -259,22 +259,18 @@ export class SocketWriter extends EventEmitter {
       if (done !== undefined) runInMicrotask(done, null)
       return true
     }
-    // Short, EAGAIN or an error: the rest is queued and handled as flush() would.
-    const entry: Entry = { pieces, start: 0, bytes, file: null, done }
-    this.queue.push(entry)
+    // Short, EAGAIN or an error: the rest is queued and handled as flush() handles its writev.
+    this.queue.push({ pieces, start: 0, bytes, file: null, done })
     this.pending += bytes
-    if (n < 0 && n !== EAGAIN) {
-      this.fail(errnoError(n, 'writev'))
-      return false
-    }
-    if (n > 0) {
-      stats.directWrites++
-      stats.bytes += n
+    if (n < 0) {
+      this.writevFailed(fd, n, [])
+    } else {
+      this.wrote(n, [])
       stats.shortWrites++
-      socket._unrefTimer?.()
-      this.consume(n, [])
+      this.waitWritable(fd, [])
     }
-    this.waitWritable(fd, [])
+    this.touchTimer()
+    if (this.error !== null) return false
     if (this.needDrain) {
       this.wantDrain = true
       return false
@@ -395,12 +391,7 @@ export class SocketWriter extends EventEmitter {
       }
       if (!this.writevStep(fd, finished)) break
     }
-    // Bytes moved: the connection is not idle (stock Node's _onTimeout re-arms
-    // the timer while libuv's write queue moves; the writer's is not libuv's).
-    if (this.moved) {
-      this.moved = false
-      if (!this.error) socket._unrefTimer?.()
-    }
+    this.touchTimer()
     try {
       if (finished.length > 0) this.complete(finished, null)
     } finally {
@@ -474,17 +465,8 @@ export class SocketWriter extends EventEmitter {
       batchBytes = -1
     }
     const n = count === 0 ? 0 : this.backend.writev(fd, pieces, start, count)
-    if (n < 0) {
-      if (n === EAGAIN) return this.waitWritable(fd, finished)
-      this.fail(errnoError(n, 'writev'))
-      return false
-    }
-    if (n > 0) {
-      stats.directWrites++
-      stats.bytes += n
-      this.moved = true
-    }
-    this.consume(n, finished)
+    if (n < 0) return this.writevFailed(fd, n, finished)
+    this.wrote(n, finished)
     if (batchBytes === -1) {
       // Cut at IOV_MAX: a full write means go on; a short one means full.
       let offered = 0
@@ -496,6 +478,34 @@ export class SocketWriter extends EventEmitter {
       return this.waitWritable(fd, finished)
     }
     return true
+  }
+
+  /** A writev of the queue's front returned -errno: EAGAIN waits for writability, anything else fails the writer. Returns whether flushing goes on. */
+  private writevFailed(fd: number, n: number, finished: Entry[]): boolean {
+    if (n === EAGAIN) return this.waitWritable(fd, finished)
+    this.fail(errnoError(n, 'writev'))
+    return false
+  }
+
+  /** A writev of the queue's front took `n` bytes: counted, and the cursor moved over them. */
+  private wrote(n: number, finished: Entry[]): void {
+    if (n > 0) {
+      stats.directWrites++
+      stats.bytes += n
+      this.moved = true
+    }
+    this.consume(n, finished)
+  }
+
+  /**
+   * Bytes moved: the connection is not idle (stock Node's _onTimeout re-arms
+   * the timer while libuv's write queue moves; the writer's is not libuv's).
+   */
+  private touchTimer(): void {
+    if (this.moved) {
+      this.moved = false
+      if (!this.error) (this.socket as NodeSocket)._unrefTimer?.()
+    }
   }
 
   /** Moves the cursor n bytes over the queue's vector parts, front first. */

@@ -33,6 +33,60 @@ function until(check: () => boolean, ms = 10_000): Promise<void> {
   })
 }
 
+/**
+ * Sends `count` framed responses on `writer`, `inFlight` at a time, each with
+ * `send` (write or writeNow), ends the socket, and checks what the peer read:
+ * every byte in order, every callback once and never inside the call.
+ * Problems go to `failures`; resolves with the number of callbacks run.
+ */
+async function sendFramed(options: {
+  socket: net.Socket
+  peer: net.Socket
+  count: number
+  inFlight: number
+  maxSize: number
+  random: () => number
+  label: string
+  failures: string[]
+  send: (pieces: Uint8Array[], done: (err: Error | null) => void) => void
+}): Promise<number> {
+  const { socket, peer, count, random, failures } = options
+  const expected = new Map<number, string>()
+  const reader = new FrameReader(expected)
+  peer.on('data', (chunk: Buffer) => reader.push(chunk))
+  const peerClosed = new Promise((resolve) => peer.once('close', resolve))
+  let next = 0
+  let completed = 0
+  let calls = 0
+  await new Promise<void>((resolve) => {
+    const sendOne = () => {
+      const seq = next++
+      const response = framed(seq, pickSize(random, options.maxSize), random)
+      expected.set(seq, response.digest)
+      let runs = 0
+      let returned = false
+      options.send(response.pieces, (err) => {
+        runs++
+        calls++
+        if (!returned) failures.push(`done of ${seq} ran inside the call`)
+        if (runs !== 1) failures.push(`done of ${seq} ran ${runs} times`)
+        if (err) failures.push(`response ${seq}: ${err.message}`)
+        if (++completed === count) {
+          socket.end()
+          resolve()
+        } else if (next < count) sendOne()
+      })
+      returned = true
+    }
+    for (let i = 0; i < options.inFlight; i++) sendOne()
+  })
+  await peerClosed
+  if (reader.errors.length > 0) failures.push(...reader.errors.slice(0, 5))
+  if (reader.received !== count) failures.push(`${options.label}: ${reader.received} of ${count}`)
+  if (!reader.atBoundary) failures.push(`${options.label} ended inside a response`)
+  return calls
+}
+
 for (const mode of modes) {
   t.test(`${mode}: every byte arrives in order under short writes and EAGAIN`, async (t) => {
     const fdsBefore = openFdCount()
@@ -49,39 +103,15 @@ for (const mode of modes) {
         const { socket, peer } = await connect(c % 2 === 0 ? slow : fast, c % 3 === 0 ? 4096 : 0)
         const writer = SocketWriter.of(socket, { mode })
         t.equal(writer.mode, mode)
-        const expected = new Map<number, string>()
-        const reader = new FrameReader(expected)
-        peer.on('data', (chunk: Buffer) => reader.push(chunk))
-        const peerClosed = new Promise((resolve) => peer.once('close', resolve))
         // Up to three responses in flight, so batches and queues form.
-        let next = 0
-        let completed = 0
-        await new Promise<void>((resolve) => {
-          const send = () => {
-            const seq = next++
-            const response = framed(seq, pickSize(random, 8 << 20), random)
-            expected.set(seq, response.digest)
-            let calls = 0
-            writer.write(response.pieces, (err) => {
-              calls++
-              doneCalls++
-              if (calls !== 1) failures.push(`done of ${seq} ran ${calls} times`)
-              if (err) failures.push(`response ${seq}: ${err.message}`)
-              if (++completed === perConnection) {
-                socket.end()
-                resolve()
-              } else if (next < perConnection) send()
-            })
-          }
-          for (let i = 0; i < 3; i++) send()
+        const calls = await sendFramed({
+          socket, peer, count: perConnection, inFlight: 3, maxSize: 8 << 20, random,
+          label: `connection ${c}`, failures, send: (pieces, done) => writer.write(pieces, done),
         })
-        await peerClosed
-        if (reader.errors.length > 0) failures.push(...reader.errors.slice(0, 5))
-        if (reader.received !== perConnection) failures.push(`connection ${c}: ${reader.received} of ${perConnection}`)
-        if (!reader.atBoundary) failures.push(`connection ${c} ended inside a response`)
+        doneCalls += calls // not `doneCalls += await`: that reads doneCalls before the await
       })
     )
-    t.same(failures, [], 'no byte lost, duplicated or reordered; every callback once')
+    t.same(failures, [], 'no byte lost, duplicated or reordered; every callback once, after the call')
     t.equal(doneCalls, connections * perConnection)
     if (mode !== 'stock') t.ok(stats.shortWrites > shortBefore, 'short writes happened for real')
     await slow.close()
@@ -214,40 +244,12 @@ for (const mode of modes) {
         // behind TCP's persist timer for minutes.)
         const { socket, peer } = await connect(slow, 4096)
         const writer = SocketWriter.of(socket, { mode })
-        const expected = new Map<number, string>()
-        const reader = new FrameReader(expected)
-        peer.on('data', (chunk: Buffer) => reader.push(chunk))
-        const peerClosed = new Promise((resolve) => peer.once('close', resolve))
-        let next = 0
-        let completed = 0
-        await new Promise<void>((resolve) => {
-          const send = () => {
-            const seq = next++
-            const response = framed(seq, pickSize(random, 256 << 10), random)
-            expected.set(seq, response.digest)
-            let calls = 0
-            let returned = false
-            const done = (err: Error | null) => {
-              calls++
-              if (!returned) failures.push(`done of ${seq} ran inside the call`)
-              if (calls !== 1) failures.push(`done of ${seq} ran ${calls} times`)
-              if (err) failures.push(`response ${seq}: ${err.message}`)
-              if (++completed === perConnection) {
-                socket.end()
-                resolve()
-              } else if (next < perConnection) send()
-            }
-            if (random() < 0.5) writer.writeNow(response.pieces, done)
-            else writer.write(response.pieces, done)
-            returned = true
-          }
-          // Sometimes two in flight, so writeNow meets a busy writer too.
-          send()
-          if (c % 2 === 0) send()
+        // Sometimes two in flight, so writeNow meets a busy writer too.
+        await sendFramed({
+          socket, peer, count: perConnection, inFlight: c % 2 === 0 ? 2 : 1, maxSize: 256 << 10, random,
+          label: `connection ${c}`, failures,
+          send: (pieces, done) => (random() < 0.5 ? writer.writeNow(pieces, done) : writer.write(pieces, done)),
         })
-        await peerClosed
-        if (reader.errors.length > 0) failures.push(...reader.errors.slice(0, 5))
-        if (reader.received !== perConnection) failures.push(`connection ${c}: ${reader.received} of ${perConnection}`)
       })
     )
     t.same(failures, [], 'no byte lost, duplicated or reordered; every callback once, after the call')
