@@ -306,6 +306,21 @@ t.test('upgrade: @fastify/websocket echoes', async (t) => {
   t.equal(await res.text(), 'plain', 'plain requests still served')
 })
 
+t.test('upgrade: a response ended before the upgrade request reaches the client before what the application writes', async (t) => {
+  // Both requests in one read: the first response is still in the writer's
+  // batch when the upgrade is handed over, and the 101 is written with socket.write.
+  const server = new TransportServer({}, (_req: http.IncomingMessage, res: http.ServerResponse) => res.end('first'))
+  server.on('upgrade', (_req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\nafter:${head.toString('latin1')}`)
+    socket.end()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => server.close())
+  const r = await exchange(portOf(server), 'GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /up HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\nrest')
+  t.match(r.text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nfirstHTTP\/1\.1 101 Switching Protocols\r\n[^]*\r\n\r\nafter:rest$/, 'the 200, then the 101 and the bytes after the head')
+  t.ok(r.closed)
+})
+
 t.test('request objects: a stream only with a body; aborted and close on a client reset', async (t) => {
   const seen: { method: string; readable: boolean; headers: unknown; version: string }[] = []
   let aborted: Promise<boolean> | null = null

@@ -5,7 +5,6 @@ import { isUint8Array } from 'node:util/types'
 import type { WaitHandle } from '@vectored/native'
 import { backend as fdBackend, backendReason, type Backend } from './backends'
 import { advance } from './response-vector'
-import { runInMicrotask } from './microtask'
 import { countStreamWrite, stats } from './stats'
 
 /** Runs once: when the last byte is in the kernel, or with the error that stopped the write. */
@@ -100,6 +99,10 @@ function vectorBytes(pieces: Uint8Array[], name: string): number {
   return bytes
 }
 
+function rethrow(err: unknown): never {
+  throw err
+}
+
 function checkIndex(name: string, value: number, max: number): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > max) {
     throw invalidArg(name, `an integer in 0..${max}`, value)
@@ -153,10 +156,51 @@ export class SocketWriter extends EventEmitter {
   /** See WriterOptions.atomicBytes; 0 when batches are not bounded. */
   readonly atomicBytes: number
 
+  /** Writers with bytes from writeBatched, flushed in one setImmediate. */
+  private static readonly batch: SocketWriter[] = []
+
+  /**
+   * Flushes the batch: every writer's writev first, back to back, then every
+   * writer's callbacks, in order. A writer a callback adds to the batch
+   * while it runs is flushed in this pass too.
+   */
+  private static flushBatch(this: void): void {
+    const batch = SocketWriter.batch
+    let from = 0
+    while (from < batch.length) {
+      const to = batch.length
+      const written: (Entry[] | null)[] = []
+      for (let i = from; i < to; i++) {
+        const writer = batch[i]!
+        writer.inBatch = false
+        let finished: Entry[] | null = null
+        try {
+          if (writer.queue.length > 0 && writer.wait === null) finished = writer.writeQueue()
+        } catch (err) {
+          process.nextTick(rethrow, err)
+        }
+        written.push(finished)
+      }
+      for (let i = from; i < to; i++) {
+        const finished = written[i - from]!
+        if (finished === null) continue
+        try {
+          batch[i]!.afterWrites(finished)
+        } catch (err) {
+          // A callback threw: an uncaught exception, as from write()'s tick, once the rest are called.
+          process.nextTick(rethrow, err)
+        }
+      }
+      from = to
+    }
+    batch.length = 0
+  }
+
   private readonly backend: Backend
   private queue: Entry[] = []
   private pending = 0
   private scheduled = false
+  private inBatch = false
   private wait: WaitHandle | null = null
   private error: Error | null = null
   private wantDrain = false
@@ -228,57 +272,6 @@ export class SocketWriter extends EventEmitter {
   }
 
   /**
-   * write() without waiting for the end of the tick, for a caller that knows
-   * nothing more of this connection joins the batch in this tick (a whole
-   * response, with no pipelined one behind it). When nothing is queued or
-   * awaited and Node holds no bytes of its own, the pieces go to the kernel
-   * now, in one writev, and `done` runs in a microtask (runInMicrotask);
-   * what the kernel did not take stays queued, exactly as with write().
-   * Anything else is write().
-   */
-  writeNow(pieces: Uint8Array[], done?: WriteCallback): boolean {
-    const socket = this.socket as NodeSocket
-    const handle = socket._handle
-    // A corked socket with nothing buffered is no reason to wait: its writableLength counts what cork holds back.
-    if (
-      this.queue.length !== 0 || this.wait !== null || this.error !== null || this.mode === 'stock' ||
-      handle == null || socket.destroyed || socket.writableEnded || socket.writableLength !== 0 ||
-      handle.writeQueueSize !== 0 || pieces.length > this.backend.iovMax
-    ) {
-      return this.write(pieces, done)
-    }
-    const bytes = vectorBytes(pieces, 'pieces')
-    const fd = this.fdOf(handle)
-    const n = bytes === 0 ? 0 : this.backend.writev(fd, pieces, 0, pieces.length)
-    if (n === bytes) {
-      if (n > 0) {
-        stats.directWrites++
-        stats.bytes += n
-        socket._unrefTimer?.()
-      }
-      if (done !== undefined) runInMicrotask(done, null)
-      return true
-    }
-    // Short, EAGAIN or an error: the rest is queued and handled as flush() handles its writev.
-    this.queue.push({ pieces, start: 0, bytes, file: null, done })
-    this.pending += bytes
-    if (n < 0) {
-      this.writevFailed(fd, n, [])
-    } else {
-      this.wrote(n, [])
-      stats.shortWrites++
-      this.waitWritable(fd, [])
-    }
-    this.touchTimer()
-    if (this.error !== null) return false
-    if (this.needDrain) {
-      this.wantDrain = true
-      return false
-    }
-    return true
-  }
-
-  /**
    * Queues `head` (any pieces) followed by `length` bytes of the file `fd`
    * from `offset`, sent with sendfile. Only when canSendFile; the caller
    * keeps `fd` open until `done`.
@@ -292,7 +285,21 @@ export class SocketWriter extends EventEmitter {
     return this.enqueue({ pieces: head, start: 0, bytes, file: { fd, offset, remaining: length }, done })
   }
 
-  private enqueue(entry: Entry): boolean {
+  /**
+   * write(), flushed after the event loop's poll phase instead of at the end
+   * of the tick: the writers that took bytes this way while libuv delivered
+   * one poll's reads (one request each, say) all flush together in one
+   * setImmediate, one writev per connection, back to back. Fewer wakeups
+   * of the peers, and of this process, per response (docs/core.md,
+   * "Batched writes"). Order on the connection holds as with write(): the
+   * bytes join the same queue, and a write() after them flushes them too.
+   */
+  writeBatched(pieces: Uint8Array[], done?: WriteCallback): boolean {
+    const bytes = vectorBytes(pieces, 'pieces')
+    return this.enqueue({ pieces, start: 0, bytes, file: null, done }, true)
+  }
+
+  private enqueue(entry: Entry, batched = false): boolean {
     if (this.error !== null) {
       if (entry.done) process.nextTick(entry.done, this.error)
       return false
@@ -300,8 +307,14 @@ export class SocketWriter extends EventEmitter {
     this.queue.push(entry)
     this.pending += entry.bytes + (entry.file?.remaining ?? 0)
     if (!this.scheduled && this.wait === null) {
-      this.scheduled = true
-      process.nextTick(this.flushNow)
+      if (!batched) {
+        this.scheduled = true
+        process.nextTick(this.flushNow)
+      } else if (!this.inBatch) {
+        this.inBatch = true
+        if (SocketWriter.batch.length === 0) setImmediate(SocketWriter.flushBatch)
+        SocketWriter.batch.push(this)
+      }
     }
     if (this.needDrain) {
       this.wantDrain = true
@@ -364,6 +377,11 @@ export class SocketWriter extends EventEmitter {
    * means, so that order holds).
    */
   flush(): void {
+    this.afterWrites(this.writeQueue())
+  }
+
+  /** flush()'s system calls: returns the entries now wholly written, whose callbacks are due. */
+  private writeQueue(): Entry[] {
     this.scheduled = false
     const finished: Entry[] = []
     const socket = this.socket as NodeSocket
@@ -392,6 +410,11 @@ export class SocketWriter extends EventEmitter {
       if (!this.writevStep(fd, finished)) break
     }
     this.touchTimer()
+    return finished
+  }
+
+  /** flush()'s callbacks, then a deferred socket.end() and 'drain' when due. */
+  private afterWrites(finished: Entry[]): void {
     try {
       if (finished.length > 0) this.complete(finished, null)
     } finally {

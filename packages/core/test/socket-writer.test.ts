@@ -1,5 +1,6 @@
 import t from 'tap'
 import * as fs from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -35,7 +36,7 @@ function until(check: () => boolean, ms = 10_000): Promise<void> {
 
 /**
  * Sends `count` framed responses on `writer`, `inFlight` at a time, each with
- * `send` (write or writeNow), ends the socket, and checks what the peer read:
+ * `send` (write or writeBatched), ends the socket, and checks what the peer read:
  * every byte in order, every callback once and never inside the call.
  * Problems go to `failures`; resolves with the number of callbacks run.
  */
@@ -231,7 +232,7 @@ for (const mode of modes) {
 }
 
 for (const mode of modes) {
-  t.test(`${mode}: writeNow and write mixed: every byte in order under short writes and EAGAIN`, async (t) => {
+  t.test(`${mode}: writeBatched and write mixed: every byte in order under short writes and EAGAIN`, async (t) => {
     const slow = await startSink({ maxPauseMs: 2 })
     const random = rng(mode.length * 104729)
     const failures: string[] = []
@@ -244,11 +245,11 @@ for (const mode of modes) {
         // behind TCP's persist timer for minutes.)
         const { socket, peer } = await connect(slow, 4096)
         const writer = SocketWriter.of(socket, { mode })
-        // Sometimes two in flight, so writeNow meets a busy writer too.
+        // Sometimes two in flight, so a batched write meets a busy writer too.
         await sendFramed({
           socket, peer, count: perConnection, inFlight: c % 2 === 0 ? 2 : 1, maxSize: 256 << 10, random,
           label: `connection ${c}`, failures,
-          send: (pieces, done) => (random() < 0.5 ? writer.writeNow(pieces, done) : writer.write(pieces, done)),
+          send: (pieces, done) => (random() < 0.5 ? writer.writeBatched(pieces, done) : writer.write(pieces, done)),
         })
       })
     )
@@ -258,25 +259,68 @@ for (const mode of modes) {
   })
 }
 
-t.test('native: writeNow on an idle writer writes before it returns; on a busy one it queues behind', async (t) => {
+t.test('native: writeBatched: after the tick, every writer of the batch writes before any callback runs', async (t) => {
+  const sink = await startSink()
+  const pairs = await Promise.all([0, 1, 2].map(() => connect(sink)))
+  const received = pairs.map(({ peer }) => collect(peer))
+  const writers = pairs.map(({ socket }) => SocketWriter.of(socket))
+  const before = stats.directWrites
+  const seen: number[] = []
+  writers.forEach((writer, i) => writer.writeBatched([Buffer.from(`head${i};`), Buffer.from(`body${i};`)], (err) => {
+    t.equal(err, null)
+    seen.push(stats.directWrites - before)
+  }))
+  t.equal(writers[0]!.pendingBytes, 12, 'queued, not written, when the call returns')
+  await new Promise((resolve) => process.nextTick(resolve))
+  t.equal(stats.directWrites - before, 0, 'not flushed at the end of the tick')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(seen, [3, 3, 3], 'each callback ran after all three writevs')
+  for (const { socket } of pairs) socket.end()
+  t.same((await Promise.all(received)).map(String), ['head0;body0;', 'head1;body1;', 'head2;body2;'])
+  await sink.close()
+})
+
+t.test('native: a write() behind a batched one flushes both at the end of the tick, in order', async (t) => {
   const sink = await startSink()
   const { socket, peer } = await connect(sink)
   const writer = SocketWriter.of(socket)
   const received = collect(peer)
   const before = stats.directWrites
-  let calls = 0
-  writer.writeNow([Buffer.from('a;'), Buffer.from('b;')], () => calls++)
-  t.equal(stats.directWrites - before, 1, 'in the kernel before writeNow returned')
-  t.equal(writer.pendingBytes, 0)
-  t.equal(calls, 0, 'the callback waits for the next tick')
-  writer.write([Buffer.from('c;')], () => calls++)
-  writer.writeNow([Buffer.from('d;')], () => calls++)
-  t.equal(stats.directWrites - before, 1, 'behind a queued write, writeNow queues too')
-  await until(() => calls === 3)
-  t.equal(stats.directWrites - before, 2, 'c and d went out in one writev')
+  const order: string[] = []
+  writer.writeBatched([Buffer.from('a;')], () => order.push('a'))
+  writer.write([Buffer.from('b;')], () => order.push('b'))
+  writer.writeBatched([Buffer.from('c;')], () => order.push('c'))
+  await new Promise((resolve) => process.nextTick(resolve))
+  t.equal(stats.directWrites - before, 1, 'one writev at the end of the tick')
+  t.same(order, ['a', 'b', 'c'])
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(stats.directWrites - before, 1, 'the batch found nothing left to write')
   socket.end()
-  t.equal((await received).toString(), 'a;b;c;d;')
+  t.equal((await received).toString(), 'a;b;c;')
   await sink.close()
+})
+
+t.test('writeBatched: a callback that throws is an uncaught exception, and the batch goes on', async (t) => {
+  const script = `
+    const net = require('node:net')
+    const { SocketWriter } = require(${JSON.stringify(require.resolve('@vectored/core'))})
+    let uncaught = 0
+    const calls = []
+    process.on('uncaughtException', (err) => { uncaught++; if (err.message !== 'boom') process.exit(3) })
+    const server = net.createServer((s) => s.resume()).listen(0, async () => {
+      const port = server.address().port
+      const sockets = await Promise.all([0, 1].map(() => new Promise((r) => { const c = net.connect(port, () => r(c)) })))
+      SocketWriter.of(sockets[0]).writeBatched([Buffer.from('x')], () => { calls.push(0); throw new Error('boom') })
+      SocketWriter.of(sockets[1]).writeBatched([Buffer.from('y')], () => { calls.push(1) })
+      setTimeout(() => {
+        console.log(JSON.stringify({ uncaught, calls }))
+        for (const s of sockets) s.destroy()
+        server.close()
+      }, 50)
+    })
+  `
+  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })
+  t.same(JSON.parse(out), { uncaught: 1, calls: [0, 1] })
 })
 
 t.test('native: vectors written in one tick go out in one writev', async (t) => {

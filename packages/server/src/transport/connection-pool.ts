@@ -67,7 +67,7 @@ export class ConnectionPool {
   }
 
   closeIdle(): void {
-    for (const conn of [...this.live]) if (conn.idle) conn.destroy()
+    for (const conn of [...this.live]) conn.closeIfIdle()
   }
 
   /** The server stops listening (its close()): no more sweeps, and the idle connections end now. */

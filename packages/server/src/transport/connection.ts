@@ -153,9 +153,23 @@ export class Connection implements RequestOwner, ResponseOwner {
     return responses.length === 0 ? undefined : responses[responses.length - 1]
   }
 
-  /** No request being received and no response in flight (Node's "idle" connections). */
-  get idle(): boolean {
-    return !this.inMessage && this.responses.length === 0
+  /**
+   * node:http's closeIdleConnections for this connection (lib/_http_server.js:
+   * a ConnectionsList "idle" entry, no request being received, is destroyed
+   * unless socket._httpMessage, the first response whose 'finish' has not
+   * come, has not ended). Node writes a response as it ends; the bytes of
+   * ended responses still in the writer's batch go out first here, so the
+   * same response is the one checked. If the peer is not reading them,
+   * the socket is destroyed once they are written rather than cut short.
+   */
+  closeIfIdle(): void {
+    if (this.inMessage) return
+    const writer = this.writer
+    if (writer.pendingBytes > 0) writer.flush()
+    const first = this.responses[0]
+    if (first !== undefined && !first.finished) return
+    if (writer.pendingBytes > 0) writer.write([], () => this.socket.destroy())
+    else this.socket.destroy()
   }
 
   /**
@@ -362,6 +376,8 @@ export class Connection implements RequestOwner, ResponseOwner {
     this.upgradeRequest = null
     const parser = this.parser!
     const buffer = data ?? parser.getCurrentBuffer()
+    // Earlier responses' bytes still in the writer's batch go first: the application writes on the socket itself now.
+    this.writer.flush()
     this.detach()
     const socket = this.socket
     const event = req.method === 'CONNECT' ? 'connect' : 'upgrade'
@@ -400,12 +416,12 @@ export class Connection implements RequestOwner, ResponseOwner {
   }
 
   /**
-   * The last bytes of `res`: when no pipelined response was parsed behind
-   * it, nothing else of this connection can join its writev in this tick,
-   * so they go to the kernel now instead of in the tick's flush.
+   * The last bytes of a response: written with every other connection's
+   * after this poll phase (SocketWriter.writeBatched), behind whatever this
+   * connection queued before them.
    */
-  writeEnd(res: TransportResponse, pieces: Uint8Array[], done: WriteCallback): boolean {
-    return this.newest === res ? this.writer.writeNow(pieces, done) : this.writer.write(pieces, done)
+  writeEnd(pieces: Uint8Array[], done: WriteCallback): boolean {
+    return this.writer.writeBatched(pieces, done)
   }
 
   get canSendFile(): boolean {

@@ -16,7 +16,6 @@ import {
   LAST_CHUNK,
   chunkHeader,
   hasInvalidHeaderChar,
-  runInMicrotask,
   serializeHead,
   validateHeaderName,
   validateHeaderValue,
@@ -38,8 +37,8 @@ export interface ResponseOwner {
   readonly uniqueHeaders: ReadonlySet<string> | null
   /** Writes now, behind earlier writes of this connection; false when the caller should wait for 'drain'. */
   write(pieces: Uint8Array[], done?: WriteCallback): boolean
-  /** write() for the last bytes of `res`: may go to the kernel at once rather than in the tick's batch. */
-  writeEnd(res: TransportResponse, pieces: Uint8Array[], done: WriteCallback): boolean
+  /** write() for the last bytes of a response: they go out with every connection's after this poll phase, not at the end of the tick. */
+  writeEnd(pieces: Uint8Array[], done: WriteCallback): boolean
   /** Whether sendFile works on this connection's writer. */
   readonly canSendFile: boolean
   /** Writes `head` then `length` bytes of `fd` from `offset` with sendfile, behind earlier writes. */
@@ -145,13 +144,12 @@ export class TransportResponse extends LazyStream {
   /**
    * After 'finish' reached its listeners (however emit was reached, even
    * wrapped by a test), the request is over and 'close' follows, as Node's
-   * resOnFinish; cheaper than a 'finish' listener per response. In a
-   * microtask where Node uses a tick (core's runInMicrotask says why).
+   * resOnFinish (a tick later); cheaper than a 'finish' listener per response.
    */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'pipe' && args[0] instanceof fs.ReadStream) this.takeFile(args[0])
     const had = super.emit(event, ...args)
-    if (event === 'finish') runInMicrotask(closeAfterFinish, this)
+    if (event === 'finish') process.nextTick(closeAfterFinish, this)
     return had
   }
 
@@ -399,7 +397,7 @@ export class TransportResponse extends LazyStream {
     this.finished = true
     counters.responses++
     if (callback) this.once('finish', callback)
-    if (this.active) this.owner.writeEnd(this, pieces, this.onLastWritten)
+    if (this.active) this.owner.writeEnd(pieces, this.onLastWritten)
     else this.send(pieces, this.onLastWritten)
     if (this.active) this.owner.responseEnded(this)
     return this
