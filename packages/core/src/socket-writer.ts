@@ -552,7 +552,8 @@ export class SocketWriter extends EventEmitter {
     if (done > 0) {
       if (done > 1) stats.batchedResponses += done - 1
       for (let i = 0; i < done; i++) finished.push(queue[i]!)
-      queue.splice(0, done)
+      if (done === queue.length) queue.length = 0 // the usual case: no splice
+      else queue.splice(0, done)
     }
   }
 

@@ -25,7 +25,9 @@ import {
   kOnExecute,
   kOnHeaders,
   kOnHeadersComplete,
+  kOnMessageBegin,
   kOnMessageComplete,
+  kOnTimeout,
   prepareError,
   type NodeParser,
 } from './parser'
@@ -112,11 +114,16 @@ export class Connection implements RequestOwner, ResponseOwner {
     parser.remove()
     parser.initialize(HTTPParser.REQUEST, resource, server.maxHeaderSize || 0, flags)
     parser.owner = this
+    // Every slot set, unused ones to null: node_http_parser.cc reads
+    // kOnMessageBegin on every message with v8::Object::Get, and on a new
+    // parser's hole that lookup walks the prototype chain.
+    parser[kOnMessageBegin] = null
     parser[kOnHeaders] = onHeaders
     parser[kOnHeadersComplete] = onHeadersComplete
     parser[kOnBody] = onBody
     parser[kOnMessageComplete] = null // set while a request with a body is read (onRequest)
     parser[kOnExecute] = onExecute
+    parser[kOnTimeout] = null
     this.parser = parser
     if (server.timeout > 0) socket.setTimeout(server.timeout)
     socket.on('timeout', () => this.onTimeout())
