@@ -261,8 +261,8 @@ t.test('app.close() while slow clients read large bodies', async (t) => {
         // whether or not its bytes are out: a Buffer body handed to end() in
         // one piece is cut, in stock Fastify as here. Stream bodies call end()
         // after their last chunk and go out whole. Through the plugin a
-        // response counts as unfinished while the writer holds its bytes, so
-        // every body in flight goes out whole.
+        // connection whose response has ended is destroyed only once the
+        // writer has written its bytes, so every body in flight goes out whole.
         for (const [i, p] of paths.entries()) {
           const isWhole = bodyOf(got[i]!)?.equals(whole) === true
           if (p.startsWith('/stream')) t.ok(isWhole, `${label}: ${p}: the stream body in flight is delivered whole`)
