@@ -175,8 +175,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     if (writer.pendingBytes > 0) writer.flush()
     const first = this.responses[0]
     if (first !== undefined && !first.finished) return
-    if (writer.pendingBytes > 0) writer.write([], () => this.socket.destroy())
-    else this.socket.destroy()
+    this.whenWritten(() => this.socket.destroy())
   }
 
   /**
@@ -573,13 +572,13 @@ export class Connection implements RequestOwner, ResponseOwner {
     // With httpAllowHalfOpen, they go out and the connection closes after them.
     const last = this.newest
     if (this.server.httpAllowHalfOpen && last !== undefined) last._last = true
-    else this.endSocket()
+    else this.whenWritten(() => this.socket.end())
   }
 
-  /** socket.end() behind the bytes already handed to the writer. */
-  private endSocket(): void {
-    if (this.writer.pendingBytes > 0) this.writer.write([], () => this.socket.end())
-    else this.socket.end()
+  /** `fn` once the bytes already handed to the writer are in the kernel (or writing them failed); now if there are none. */
+  private whenWritten(fn: () => void): void {
+    if (this.writer.pendingBytes > 0) this.writer.write([], fn)
+    else fn()
   }
 
   private onSocketClose(): void {

@@ -580,7 +580,7 @@ export class TransportResponse extends LazyStream {
     this.owner.write([], () => socket.destroy())
   }
 
-  /** All bytes are in the kernel: 'finish' now, 'close' right after (Node: on the next tick). */
+  /** All bytes are in the kernel: 'finish' now, 'close' on the next tick (emit), as Node. */
   emitFinish(): void {
     this.writableFinished = true
     this.emit('finish')
