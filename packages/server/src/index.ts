@@ -12,11 +12,12 @@ import * as http from 'node:http'
 import * as tls from 'node:tls'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { backend, backendReason } from '@vectored/core'
+import { backend, backendReason, transportMissing } from '@vectored/core'
 import { VectoredResponse, flushBeforeClientError, flushBeforeCloseIdle } from './response'
 import { TransportResponse, TransportServer } from './transport'
 import { takeConnections, takeoverReason } from './take-connections'
 import { chainSymbol, ownSymbol } from './node-symbols'
+import { warnFallback } from './fallback'
 import { stats, type VectoredStats } from './stats'
 import { vectorLength, vectorPayload } from './vector-payload'
 
@@ -137,7 +138,11 @@ async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void
   const onTransport = app.server instanceof TransportServer
   let path = ''
   if (slot !== null) {
-    const why = opts.connections === 'node' ? "the connections: 'node' option" : takeoverReason(app.server)
+    let why = opts.connections === 'node' ? "the connections: 'node' option" : takeoverReason(app.server)
+    if (why === '' && transportMissing !== '') {
+      why = `the transport needs ${transportMissing}, which Node ${process.version} lacks`
+      warnFallback(why)
+    }
     if (why === '') {
       takeConnections(app.server)
       path = 'vectored connections'

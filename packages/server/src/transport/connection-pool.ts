@@ -7,7 +7,9 @@
  */
 import type { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
+import { transportInternals, transportMissing, type ConnectionsList } from '@vectored/core'
 import { Connection } from './connection'
+import { lineHasKeepAliveTimeoutBuffer } from './line-options'
 
 /**
  * What a Connection reads from its server: node:http Server's option fields,
@@ -25,12 +27,21 @@ export interface ConnectionHost extends EventEmitter {
   /** server.timeout: idle socket timeout (Fastify's connectionTimeout). 0: none. */
   timeout: number
   insecureHTTPParser?: boolean | undefined
+  /** Node 24: 'strict' | 'relaxed' | 'insecure' (lib/_http_common.js calculateLenientFlags). */
+  httpValidation?: unknown
+  /** Node 22: added to keepAliveTimeout for the idle deadline (default 1000). */
+  keepAliveTimeoutBuffer?: number
+  /** Node 22: whether an Upgrade request goes to 'upgrade' (default: there is an 'upgrade' listener). */
+  shouldUpgradeCallback?: (req: any) => boolean
   requireHostHeader: boolean
   joinDuplicateHeaders?: boolean | undefined
   httpAllowHalfOpen: boolean
 }
 
-const KEEP_ALIVE_BUFFER = 1000 // Node's HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER
+/** A timeout option as node:http 24 reads it (checkConnections, resOnFinish): finite and >= 0, else 0. */
+function milliseconds(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.min(Math.floor(value), 0xffffffff) : fallback
+}
 
 export class ConnectionPool {
   readonly server: ConnectionHost
@@ -38,12 +49,17 @@ export class ConnectionPool {
   readonly uniqueHeaders: ReadonlySet<string> | null
   /** Date.now() as of the last sweep: enough for keep-alive deadlines, and free to read per response. */
   clock = Date.now()
+  /** Every connection's parser, as node:http's server[kConnections]: message starts, idle and expired parsers. */
+  readonly connections: ConnectionsList
   private readonly live = new Set<Connection>()
   private sweepTimer: NodeJS.Timeout | null = null
+  private checkTimer: NodeJS.Timeout | null = null
 
   constructor(server: ConnectionHost, uniqueHeaders: ReadonlySet<string> | null) {
+    if (transportInternals === null) throw new Error(`vectored transport: this Node (${process.version}) lacks ${transportMissing}`)
     this.server = server
     this.uniqueHeaders = uniqueHeaders
+    this.connections = new transportInternals.ConnectionsList()
   }
 
   /** A socket the server accepted: served by a Connection from now on. */
@@ -66,8 +82,9 @@ export class ConnectionPool {
     for (const conn of [...this.live]) conn.destroy()
   }
 
+  /** node:http's closeIdleConnections: the connections whose parser is between requests. */
   closeIdle(): void {
-    for (const conn of [...this.live]) conn.closeIfIdle()
+    for (const parser of this.connections.idle()) (parser as { owner?: Connection | null }).owner?.closeIfIdle()
   }
 
   /** The server stops listening (its close()): no more sweeps, and the idle connections end now. */
@@ -76,21 +93,34 @@ export class ConnectionPool {
     this.closeIdle()
   }
 
-  // One timer per server checks every connection: headersTimeout and
-  // requestTimeout (Node's connectionsCheckingInterval sweep) and the
-  // keep-alive timeout (Node arms a socket timer per idle connection).
+  // Two timers per server. One asks the ConnectionsList for the parsers past
+  // headersTimeout or requestTimeout every connectionsCheckingInterval, as
+  // node:http's checkConnections does (lib/_http_server.js,
+  // setupConnectionsTracking); the other checks the keep-alive deadlines,
+  // for which node:http arms a socket timer per idle connection.
   startSweep(): void {
     this.stopSweep()
     this.clock = Date.now()
     const server = this.server
+    const list = this.connections
+    const checkRequests = () => {
+      const headersTimeout = milliseconds(server.headersTimeout, 0)
+      const requestTimeout = milliseconds(server.requestTimeout, 0)
+      if (headersTimeout === 0 && requestTimeout === 0) return
+      for (const parser of list.expired(headersTimeout, requestTimeout)) (parser as { owner?: Connection | null }).owner?.requestTimedOut()
+    }
+    this.checkTimer = setInterval(checkRequests, milliseconds(server.connectionsCheckingInterval, 0) || 30_000).unref()
     const period = () => {
       const keepAlive = server.keepAliveTimeout > 0 ? Math.max(10, server.keepAliveTimeout / 4) : 1000
-      return Math.max(10, Math.min(1000, keepAlive, server.connectionsCheckingInterval || 1000))
+      return Math.max(10, Math.min(1000, keepAlive))
     }
     const tick = () => {
       const now = (this.clock = Date.now())
-      const keepAliveMs = server.keepAliveTimeout > 0 ? server.keepAliveTimeout + KEEP_ALIVE_BUFFER : 0
-      for (const conn of this.live) conn.checkTimeouts(now, server.headersTimeout, server.requestTimeout, keepAliveMs)
+      const keepAlive = milliseconds(server.keepAliveTimeout, 0)
+      if (keepAlive > 0) {
+        const keepAliveMs = keepAlive + (lineHasKeepAliveTimeoutBuffer ? milliseconds(server.keepAliveTimeoutBuffer, 1000) : 1000)
+        for (const conn of this.live) conn.checkKeepAlive(now, keepAliveMs)
+      }
       this.sweepTimer = setTimeout(tick, period()).unref()
     }
     this.sweepTimer = setTimeout(tick, period()).unref()
@@ -98,6 +128,8 @@ export class ConnectionPool {
 
   stopSweep(): void {
     if (this.sweepTimer !== null) clearTimeout(this.sweepTimer)
+    if (this.checkTimer !== null) clearInterval(this.checkTimer)
     this.sweepTimer = null
+    this.checkTimer = null
   }
 }

@@ -3,12 +3,13 @@
  * (consume), each parsed request becomes a request/response pair, and the
  * responses reach the socket through one SocketWriter in request order
  * (pipelined responses written in the same tick share one writev).
- * The state machine mirrors lib/_http_server.js of Node 20
- * (connectionListenerInternal, parserOnIncoming, resOnFinish,
- * socketOnError, onParserExecuteCommon): see docs/transport.md.
+ * The state machine mirrors lib/_http_server.js (connectionListenerInternal,
+ * parserOnIncoming, resOnFinish, socketOnError, onParserExecuteCommon) of
+ * Node 20 to 26; where the lines differ, it reads what the running line's
+ * server has (docs/transport.md, docs/node-internals.md).
  */
 import type { Socket } from 'node:net'
-import { SocketWriter, type WriteCallback } from '@vectored/core'
+import { SocketWriter, lenientFlags, type WriteCallback } from '@vectored/core'
 import {
   HTTPParser,
   PARSE_ON,
@@ -16,11 +17,7 @@ import {
   allMethods,
   allocParser,
   clientErrorResponse,
-  connectionsList,
   freeParser,
-  insecureByDefault,
-  kLenientAll,
-  kLenientNone,
   kOnBody,
   kOnExecute,
   kOnHeaders,
@@ -35,6 +32,7 @@ import { BodyRequest, EmptyRequest, buildHeaders, type RequestOwner, type Transp
 import { TransportResponse, type ResponseOwner } from './response'
 import { counters } from '../stats'
 import type { ConnectionHost, ConnectionPool } from './connection-pool'
+import { lineHasShouldUpgradeCallback } from './line-options'
 
 type OwnedParser = NodeParser & { owner: Connection }
 type StreamHandle = { isStreamBase?: boolean; _consumed?: boolean; reading?: boolean; readStart(): number; readStop(): number }
@@ -103,16 +101,14 @@ export class Connection implements RequestOwner, ResponseOwner {
     this.writer = SocketWriter.of(socket)
     this.writer.on('drain', () => this.onWriterDrain())
     const parser = allocParser() as OwnedParser
-    const lenient = server.insecureHTTPParser ?? insecureByDefault
     const resource = { type: 'HTTPINCOMINGMESSAGE', socket }
-    const flags = lenient ? kLenientAll : kLenientNone
-    // With a list, initialize starts the message clock now (parser.ts,
-    // connectionsList); out of the list again and initialized without one,
-    // the parser keeps that start and updates the clock per message without
-    // the list's two std::set inserts and erases (perf: 1.6% of the samples).
-    parser.initialize(HTTPParser.REQUEST, resource, server.maxHeaderSize || 0, flags, connectionsList)
-    parser.remove()
-    parser.initialize(HTTPParser.REQUEST, resource, server.maxHeaderSize || 0, flags)
+    const flags = lenientFlags(server.httpValidation, server.insecureHTTPParser)
+    // In the pool's ConnectionsList, as node:http's parsers are in their
+    // server's: the list keeps each message's start and whether its headers
+    // are complete, which the pool's sweep and closeIdle ask it for.
+    // Initialized with a list, the clock starts now: a connection that sends
+    // nothing meets headersTimeout.
+    parser.initialize(HTTPParser.REQUEST, resource, server.maxHeaderSize || 0, flags, pool.connections)
     parser.owner = this
     // Every slot set, unused ones to null: node_http_parser.cc reads
     // kOnMessageBegin on every message with v8::Object::Get, and on a new
@@ -161,35 +157,20 @@ export class Connection implements RequestOwner, ResponseOwner {
   }
 
   /**
-   * node:http's closeIdleConnections for this connection (lib/_http_server.js:
-   * a ConnectionsList "idle" entry, no request being received, is destroyed
-   * unless socket._httpMessage, the first response whose 'finish' has not
-   * come, has not ended). Node writes a response as it ends; the bytes of
+   * node:http's closeIdleConnections for this connection, which the pool
+   * calls for each parser its ConnectionsList reports idle (no request being
+   * received; lib/_http_server.js): destroyed unless socket._httpMessage,
+   * the first response whose 'finish' has not come, has not ended. Node writes a response as it ends; the bytes of
    * ended responses still in the writer's batch go out first here, so the
    * same response is the one checked. If the peer is not reading them,
    * the socket is destroyed once they are written rather than cut short.
    */
   closeIfIdle(): void {
-    if (this.inMessage) return
     const writer = this.writer
     if (writer.pendingBytes > 0) writer.flush()
     const first = this.responses[0]
     if (first !== undefined && !first.finished) return
     this.whenWritten(() => this.socket.destroy())
-  }
-
-  /**
-   * Between the first byte of a request and its last, or from the
-   * connection's start to its first request's end (Node's ConnectionsList
-   * "active": a connection that sends nothing is not idle and meets
-   * headersTimeout). Read from the parser rather than tracked with a
-   * per-request kOnMessageBegin callback: duration() is 0 after a message
-   * completed and counts from the first byte of the next one, and from
-   * initialize before the first (parser.ts, connectionsList).
-   */
-  get inMessage(): boolean {
-    const parser = this.parser
-    return parser !== null && parser.duration() > 0
   }
 
   // ---- parsing ----
@@ -216,12 +197,14 @@ export class Connection implements RequestOwner, ResponseOwner {
     const server = this.server
     const join = server.joinDuplicateHeaders === true
     let req: TransportRequest
-    if (upgrade && (method === 'CONNECT' || server.listenerCount('upgrade') > 0)) {
+    if (upgrade) {
       req = new EmptyRequest(this.socket, method, url, major, minor, raw, join)
-      req.upgrade = true
-      req.complete = true
-      this.upgradeRequest = req
-      return PARSE_UPGRADE
+      if (method === 'CONNECT' || this.shouldUpgrade(req)) {
+        req.upgrade = true
+        req.complete = true
+        this.upgradeRequest = req
+        return PARSE_UPGRADE
+      }
     }
     if (method === 'PRI') {
       // An HTTP/2 preface on an HTTP/1 server (Node destroys the socket too).
@@ -254,6 +237,16 @@ export class Connection implements RequestOwner, ResponseOwner {
       req.complete = true
     }
     return ret
+  }
+
+  /**
+   * Whether an Upgrade request goes to 'upgrade': the server's
+   * shouldUpgradeCallback (Node 22 and later, default: an 'upgrade' listener
+   * exists), else, as Node 20, whether an 'upgrade' listener exists.
+   */
+  private shouldUpgrade(req: TransportRequest): boolean {
+    const server = this.server
+    return lineHasShouldUpgradeCallback && typeof server.shouldUpgradeCallback === 'function' ? !!server.shouldUpgradeCallback(req) : server.listenerCount('upgrade') > 0
   }
 
   /** The response, then lib/_http_server.js parserOnIncoming's checks, then 'request'. */
@@ -344,6 +337,9 @@ export class Connection implements RequestOwner, ResponseOwner {
 
   onExecute(ret: number | Error, data?: Buffer): void {
     if (this.server.timeout > 0) (this.socket as unknown as { _unrefTimer(): void })._unrefTimer()
+    // Bytes read refresh the keep-alive deadline, as they refresh the socket
+    // timer node:http arms for it, until a request's head completes (onRequest).
+    if (this.idleSince !== 0) this.idleSince = this.pool.clock
     if (typeof ret !== 'number') {
       this.parseError(ret as Error & { code?: string })
     } else if (this.upgradeRequest !== null) {
@@ -387,7 +383,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     this.detach()
     const socket = this.socket
     const event = req.method === 'CONNECT' ? 'connect' : 'upgrade'
-    if (event === 'upgrade' || this.server.listenerCount(event) > 0) {
+    if (this.server.listenerCount(event) > 0) {
       ;(socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null
       this.server.emit(event, req, socket, buffer.subarray(ret))
     } else {
@@ -535,18 +531,21 @@ export class Connection implements RequestOwner, ResponseOwner {
     if (!reqTimeout && !resTimeout && !serverTimeout) this.socket.destroy()
   }
 
-  /** Checked by the server's sweep: headersTimeout / requestTimeout / keepAliveTimeout. */
-  checkTimeouts(now: number, headersTimeout: number, requestTimeout: number, keepAliveMs: number): void {
-    const parser = this.parser
-    if (parser === null || this.failed) return
-    if (this.inMessage) {
-      const elapsed = parser.duration()
-      if ((headersTimeout > 0 && !parser.headersCompleted() && elapsed > headersTimeout) || (requestTimeout > 0 && elapsed > requestTimeout)) {
-        const err = Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' })
-        this.failed = true
-        this.clientError(err)
-      }
-    } else if (keepAliveMs > 0 && this.idleSince > 0 && this.responses.length === 0 && now - this.idleSince >= keepAliveMs) {
+  /**
+   * headersTimeout or requestTimeout went by (the pool's ConnectionsList
+   * reported this parser expired): node:http's onRequestTimeout, a client
+   * error ERR_HTTP_REQUEST_TIMEOUT (408 and close without a listener).
+   */
+  requestTimedOut(): void {
+    if (this.parser === null || this.failed) return
+    this.failed = true
+    this.clientError(Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }))
+  }
+
+  /** Checked by the pool's keep-alive sweep: idle for keepAliveMs since the last response. */
+  checkKeepAlive(now: number, keepAliveMs: number): void {
+    if (this.parser === null || this.failed) return
+    if (this.idleSince > 0 && this.responses.length === 0 && now - this.idleSince >= keepAliveMs) {
       if (!this.server.emit('timeout', this.socket)) this.socket.destroy()
     }
   }

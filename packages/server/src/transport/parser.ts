@@ -7,53 +7,23 @@
  * docs/transport.md says why this parser and not another.
  */
 import * as http from 'node:http'
-import { ownSymbol } from '../node-symbols'
+import { transportInternals, type NodeParser } from '@vectored/core'
 
-/** The methods of Node's HTTPParser binding (lib/_http_common.js drives the same ones). */
-export interface NodeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number, connections?: unknown): void
-  consume(handle: unknown): void
-  unconsume(): void
-  execute(data: Buffer): number | Error
-  finish(): number | Error | undefined
-  pause(): void
-  resume(): void
-  remove(): void
-  free(): void
-  close(): void
-  getCurrentBuffer(): Buffer
-  /** ms since the current message began (0 before the first one). */
-  duration(): number
-  headersCompleted(): boolean
-  [slot: number]: unknown
-}
+export type { NodeParser } from '@vectored/core'
 
-interface ParserClass {
-  new (): NodeParser
-  REQUEST: number
-  kOnMessageBegin: number
-  kOnHeaders: number
-  kOnHeadersComplete: number
-  kOnBody: number
-  kOnMessageComplete: number
-  kOnExecute: number
-  kOnTimeout: number
-  kLenientNone: number
-  kLenientAll: number
-}
-
-const common = require('_http_common') as { HTTPParser: ParserClass; methods: string[] }
-const binding = common.HTTPParser
-export const HTTPParser = binding
-export const kOnMessageBegin = binding.kOnMessageBegin | 0
-export const kOnHeaders = binding.kOnHeaders | 0
-export const kOnHeadersComplete = binding.kOnHeadersComplete | 0
-export const kOnBody = binding.kOnBody | 0
-export const kOnMessageComplete = binding.kOnMessageComplete | 0
-export const kOnExecute = binding.kOnExecute | 0
-export const kOnTimeout = binding.kOnTimeout | 0
-export const kLenientNone = binding.kLenientNone | 0
-export const kLenientAll = binding.kLenientAll | 0
+// Null only on a Node that lacks part of what the transport needs
+// (transportMissing says what); nothing then constructs a Connection.
+const binding = transportInternals?.HTTPParser ?? null
+export const HTTPParser = binding!
+export const kOnMessageBegin = (binding?.kOnMessageBegin ?? 0) | 0
+export const kOnHeaders = (binding?.kOnHeaders ?? 1) | 0
+export const kOnHeadersComplete = (binding?.kOnHeadersComplete ?? 2) | 0
+export const kOnBody = (binding?.kOnBody ?? 3) | 0
+export const kOnMessageComplete = (binding?.kOnMessageComplete ?? 4) | 0
+export const kOnExecute = (binding?.kOnExecute ?? 5) | 0
+export const kOnTimeout = (binding?.kOnTimeout ?? 6) | 0
+export const kLenientNone = (binding?.kLenientNone ?? 0) | 0
+export const kLenientAll = (binding?.kLenientAll ?? 0) | 0
 
 /**
  * Method names by the number llhttp reports. node:http indexes the binding's
@@ -62,6 +32,7 @@ export const kLenientAll = binding.kLenientAll | 0
  */
 export const allMethods: string[] = (() => {
   const table: string[] = []
+  if (binding === null) return table
   const parser = new binding()
   let seen = -1
   for (const name of http.METHODS) {
@@ -105,41 +76,12 @@ export function prepareError(err: Error & { rawPacket?: Buffer; reason?: string 
 export const insecureByDefault: boolean = process.execArgv.includes('--insecure-http-parser') ||
   (process.env.NODE_OPTIONS ?? '').includes('--insecure-http-parser')
 
-/**
- * node:http's ConnectionsList (src/node_http_parser.cc), handed to every
- * parser's initialize for one effect: the parser then keeps its message
- * clock as node:http's do. Initialize with a list sets last_message_start_
- * to now ("protects from a DoS attack where an attacker establishes the
- * connection without sending any data"); a message's first byte sets it,
- * its completion zeroes it. Without a list, initialize leaves it as the
- * parser's previous connection left it (a pooled parser whose connection
- * closed mid-request: a start long past, so headersTimeout fired at once on
- * the new connection, a 408 seen in the benchmark), or unset (a new
- * parser), and duration() was wrong. Nothing reads the list: Connection
- * takes the parser out of it at once (`remove()`) and initializes it again
- * without one, which keeps the start and spares the list's std::set
- * updates on every message. The class is not exported by any
- * module without a deprecation warning, so it is taken from a server that
- * never listens: node:http makes the list in its 'listening' handler
- * (setupConnectionsTracking), whose sweep interval is cleared at once.
- */
-export const connectionsList: unknown = (() => {
-  const probe = http.createServer() as http.Server & Record<symbol, unknown>
-  probe.emit('listening')
-  const kInterval = ownSymbol(probe, 'http.server.connectionsCheckingInterval')
-  if (kInterval !== undefined) clearInterval(probe[kInterval] as NodeJS.Timeout)
-  const kConnections = ownSymbol(probe, 'http.server.connections')
-  const list = kConnections === undefined ? undefined : (probe[kConnections] as { constructor: new () => unknown } | undefined)
-  if (list === undefined) throw new Error("vectored transport: this Node keeps no ConnectionsList on its http.Server (Symbol('http.server.connections')); Node 20 or later is needed")
-  return new list.constructor()
-})()
-
 // Parsers are C++ objects with a JS wrapper: reuse them as node:http does (its FreeList holds 1000).
 const pool: NodeParser[] = []
 const POOL_LIMIT = 1000
 
 export function allocParser(): NodeParser {
-  return pool.pop() ?? new binding()
+  return pool.pop() ?? new binding!()
 }
 
 /** Detaches a parser from its connection and returns it to the pool (Node's freeParser). */

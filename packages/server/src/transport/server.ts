@@ -8,11 +8,13 @@
  *
  *   Fastify({ serverFactory: vectoredServer() })
  */
-import type * as http from 'node:http'
+import * as http from 'node:http'
 import * as net from 'node:net'
+import { transportMissing } from '@vectored/core'
 import { ConnectionPool, type ConnectionHost } from './connection-pool'
+import { warnFallback } from '../fallback'
 
-/** The http.createServer options the transport honours (same names and defaults as Node 20). */
+/** The http.createServer options the transport honours (same names and defaults as node:http's). */
 export interface TransportServerOptions {
   keepAliveTimeout?: number
   requestTimeout?: number
@@ -24,6 +26,12 @@ export interface TransportServerOptions {
   /** server.timeout: idle socket timeout (Fastify's connectionTimeout). 0: none. */
   timeout?: number
   insecureHTTPParser?: boolean
+  /** As Node 24's: 'strict', 'relaxed' or 'insecure' (not with insecureHTTPParser). */
+  httpValidation?: 'strict' | 'relaxed' | 'insecure'
+  /** As Node 22's: added to keepAliveTimeout before an idle connection is closed. Default 1000. */
+  keepAliveTimeoutBuffer?: number
+  /** As Node 22's: whether an Upgrade request goes to 'upgrade'. Default: an 'upgrade' listener exists. */
+  shouldUpgradeCallback?: (req: http.IncomingMessage) => boolean
   requireHostHeader?: boolean
   joinDuplicateHeaders?: boolean
   uniqueHeaders?: string[]
@@ -51,6 +59,9 @@ export class TransportServer extends net.Server implements ConnectionHost {
   maxRequestsPerSocket: number
   timeout: number
   insecureHTTPParser: boolean | undefined
+  httpValidation: 'strict' | 'relaxed' | 'insecure' | undefined
+  keepAliveTimeoutBuffer: number
+  shouldUpgradeCallback: (req: http.IncomingMessage) => boolean
   requireHostHeader: boolean
   joinDuplicateHeaders: boolean
   httpAllowHalfOpen = false
@@ -77,6 +88,24 @@ export class TransportServer extends net.Server implements ConnectionHost {
     this.maxRequestsPerSocket = integer(options.maxRequestsPerSocket, 'maxRequestsPerSocket', 0)
     this.timeout = integer(options.timeout, 'timeout', 0)
     this.insecureHTTPParser = options.insecureHTTPParser
+    const validation = options.httpValidation
+    if (validation !== undefined) {
+      if (validation !== 'strict' && validation !== 'relaxed' && validation !== 'insecure') {
+        throw Object.assign(new TypeError(`The property 'options.httpValidation' must be one of: 'strict', 'relaxed', 'insecure'. Received ${JSON.stringify(validation)}`), { code: 'ERR_INVALID_ARG_VALUE' })
+      }
+      if (options.insecureHTTPParser !== undefined) {
+        throw Object.assign(new TypeError("The property 'options.httpValidation' cannot be used together with options.insecureHTTPParser"), { code: 'ERR_INVALID_ARG_VALUE' })
+      }
+    }
+    this.httpValidation = validation
+    this.keepAliveTimeoutBuffer = integer(options.keepAliveTimeoutBuffer, 'keepAliveTimeoutBuffer', 1000)
+    const shouldUpgrade = options.shouldUpgradeCallback
+    if (shouldUpgrade !== undefined && typeof shouldUpgrade !== 'function') {
+      throw Object.assign(new TypeError(`The "options.shouldUpgradeCallback" property must be of type function. Received ${typeof shouldUpgrade}`), { code: 'ERR_INVALID_ARG_TYPE' })
+    }
+    this.shouldUpgradeCallback = shouldUpgrade ?? function (this: TransportServer) {
+      return this.listenerCount('upgrade') > 0
+    }
     this.requireHostHeader = options.requireHostHeader ?? true
     this.joinDuplicateHeaders = options.joinDuplicateHeaders ?? false
     const unique = Array.isArray(options.uniqueHeaders) ? new Set(options.uniqueHeaders.map((h) => h.toLowerCase())) : null
@@ -137,6 +166,18 @@ export function vectoredServer(options: TransportServerOptions = {}): (handler: 
   function createTransportServer(handler: (...args: any[]) => void, fastifyOptions: FactoryOptions = {}): TransportServer {
     if (fastifyOptions.https || fastifyOptions.http2) {
       throw new Error('vectored transport: HTTP/1.1 over plain TCP or unix sockets only (no https, no http2); use the default server with the plugin there')
+    }
+    if (transportMissing !== '') {
+      // Served by node:http as Fastify would build it; the plugin then writes its replies (connections: 'node').
+      warnFallback(`the transport needs ${transportMissing}, which Node ${process.version} lacks: vectoredServer() builds a node:http server instead`)
+      const fallback = http.createServer({ ...(fastifyOptions.http as http.ServerOptions | undefined), ...(options as http.ServerOptions) })
+      if (fastifyOptions.keepAliveTimeout !== undefined && options.keepAliveTimeout === undefined) fallback.keepAliveTimeout = fastifyOptions.keepAliveTimeout
+      if (fastifyOptions.requestTimeout !== undefined && options.requestTimeout === undefined) fallback.requestTimeout = fastifyOptions.requestTimeout
+      if (fastifyOptions.connectionTimeout !== undefined && options.timeout === undefined) fallback.setTimeout(fastifyOptions.connectionTimeout)
+      const perSocket = fastifyOptions.maxRequestsPerSocket
+      if (perSocket !== undefined && perSocket !== null && perSocket > 0 && options.maxRequestsPerSocket === undefined) fallback.maxRequestsPerSocket = perSocket
+      fallback.on('request', handler)
+      return fallback as unknown as TransportServer
     }
     const server = new TransportServer({ ...(fastifyOptions.http as TransportServerOptions | undefined), ...options })
     if (fastifyOptions.keepAliveTimeout !== undefined && options.keepAliveTimeout === undefined) server.keepAliveTimeout = fastifyOptions.keepAliveTimeout
