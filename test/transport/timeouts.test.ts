@@ -41,7 +41,7 @@ const fastifyKinds: Record<string, Make> = {
 
 async function fastifyServer(options: Record<string, unknown>, handler: Handler, plugin: boolean): Promise<Served> {
   // Fastify sets requestTimeout on its server itself (0 unless given).
-  const app = Fastify({ http: options, requestTimeout: options.requestTimeout, keepAliveTimeout: options.keepAliveTimeout, maxRequestsPerSocket: options.maxRequestsPerSocket } as never)
+  const app = Fastify({ http: options as http.ServerOptions, requestTimeout: options.requestTimeout as number | undefined, keepAliveTimeout: options.keepAliveTimeout as number | undefined })
   if (plugin) await app.register(vectored)
   app.all('/*', (req, reply) => {
     reply.hijack()

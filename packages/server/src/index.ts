@@ -141,7 +141,7 @@ async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void
     let why = opts.connections === 'node' ? "the connections: 'node' option" : takeoverReason(app.server)
     if (why === '' && transportMissing !== '') {
       why = `the transport needs ${transportMissing}, which Node ${process.version} lacks`
-      warnFallback(why)
+      warnFallback('transport', why)
     }
     if (why === '') {
       takeConnections(app.server)

@@ -169,7 +169,7 @@ export function vectoredServer(options: TransportServerOptions = {}): (handler: 
     }
     if (transportMissing !== '') {
       // Served by node:http as Fastify would build it; the plugin then writes its replies (connections: 'node').
-      warnFallback(`the transport needs ${transportMissing}, which Node ${process.version} lacks: vectoredServer() builds a node:http server instead`)
+      warnFallback('transport', `the transport needs ${transportMissing}, which Node ${process.version} lacks: vectoredServer() builds a node:http server instead`)
       const fallback = http.createServer({ ...(fastifyOptions.http as http.ServerOptions | undefined), ...(options as http.ServerOptions) })
       if (fastifyOptions.keepAliveTimeout !== undefined && options.keepAliveTimeout === undefined) fallback.keepAliveTimeout = fastifyOptions.keepAliveTimeout
       if (fastifyOptions.requestTimeout !== undefined && options.requestTimeout === undefined) fallback.requestTimeout = fastifyOptions.requestTimeout
