@@ -11,6 +11,7 @@ const { detectPeers, installPeers } = require('./lib/peers')
 const { pinning } = require('./lib/pin')
 const { clockTicks, procAvailable } = require('./lib/proc')
 const { machineInfo } = require('./lib/machine')
+const { resolveNode, LineError } = require('../scripts/node-lines')
 const { correctnessPass, timingPass, key } = require('./lib/measure')
 const { AutocannonLoad, WrkLoad } = require('./lib/loadgen')
 const { finalize } = require('./lib/summarize')
@@ -32,6 +33,19 @@ async function main () {
   if (cfg.help) { process.stdout.write(HELP); return }
   if (!procAvailable()) throw new Error('/proc is not readable: the bench needs Linux to measure server CPU and RSS')
 
+  // The Node the servers run on: --node (fetched when missing), else this one.
+  let node = { version: process.versions.node, bin: process.execPath, source: 'running' }
+  if (cfg.node) {
+    // a relative path: from where pnpm was started (INIT_CWD: the workspace root for `pnpm bench`), not bench/
+    const spec = cfg.node.includes('/') ? path.resolve(process.env.INIT_CWD || process.cwd(), cfg.node) : cfg.node
+    try { node = resolveNode(spec, { install: true, log: progress.log }) } catch (err) {
+      if (!(err instanceof LineError)) throw err
+      process.stderr.write(`--node ${cfg.node}: ${err.message}\n`)
+      process.exit(1)
+    }
+    progress.log(`Node servers run on node ${node.version} (${node.bin}); the bench${cfg.loadgen === 'autocannon' ? ' and autocannon' : ''} on ${process.version}`)
+  }
+
   if (cfg.installPeers) for (const note of installPeers(progress.log)) progress.log(note)
   const peers = detectPeers()
   const pin = pinning()
@@ -48,7 +62,7 @@ async function main () {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-bench-'))
   const file = path.join(tmp, FILE_NAME)
   fs.writeFileSync(file, fileBytes())
-  const ctx = { ...cfg, allVariants, peers, file }
+  const ctx = { ...cfg, allVariants, peers, file, node }
   if (cfg.budget) progress.log(`quick run: sized to about ${BUDGET_S} s in all; rounds and windows are set after the correctness pass`)
 
   const cells = new Map()
@@ -88,7 +102,7 @@ async function main () {
     date,
     seconds: Math.round(process.uptime() * 10) / 10, // wall time of the whole run
     estimatedSeconds: estimated,
-    machine: machineInfo({ peers, pinning: pin, clockTicks: clockTicks(), argv, loadAtStart }),
+    machine: machineInfo({ peers, pinning: pin, clockTicks: clockTicks(), argv, loadAtStart, node, nodeRequested: cfg.node }),
     config: { mode: cfg.mode, budgetSeconds: cfg.budget ? BUDGET_S : null, rounds: ctx.rounds, duration: ctx.duration, warmup: ctx.warmup, loadgen: loadgen.name, connectionsOverride: cfg.connections ?? null },
     scenarios: cfg.scenarios.map((s) => ({ name: s.name, desc: s.desc, route: s.route, connections: cfg.connections ?? s.connections, pipelining: s.pipelining })),
     variants: cfg.variants.map((v) => ({ name: v.name, desc: v.desc })),

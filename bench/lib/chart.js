@@ -106,9 +106,10 @@ function chartHtml (result) {
     if (cells.some((c) => c.status !== 'skipped')) shown.push(v.name)
     else if (cells.length) skippedNotes.push(`<li><b>${esc(v.name)}</b>: ${esc([...new Set(cells.map((c) => c.reason))].join('; '))}</li>`)
   }
+  const bench = f.benchNode(m, cfg)
   const legend = shown.map((n) => `<span class="key"><i style="background:${COLORS[n] || '#444'}"></i>${esc(n)}</span>`).join(' ')
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>vectored bench ${esc(result.date)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>vectored bench ${esc(result.date)}, Node ${esc(m.node)}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 20px; color: #222; max-width: 1120px; }
 h1 { font-size: 20px; margin: 0 0 4px; } p { margin: 4px 0; }
@@ -124,8 +125,8 @@ svg text { font-family: system-ui, sans-serif; }
 table { border-collapse: collapse; font-size: 12px; margin-top: 12px; } td, th { border: 1px solid #ddd; padding: 3px 6px; text-align: right; } td:nth-child(-n+2), th { text-align: left; }
 tr.failed td { color: #c00; } tr.skipped td { color: #888; }
 </style></head><body>
-<h1>vectored vs stock Fastify and peers</h1>
-<p class="meta">${esc(result.date)} · ${esc(m.cpuModel)}, ${m.cores} cores · Node ${esc(m.node)} · Fastify ${esc(m.fastify)}${m.bun ? ` · Bun ${esc(m.bun)}` : ''}${m.nginx ? ` · nginx ${esc(m.nginx)}` : ''} · load: ${esc(cfg.loadgen)} · ${cfg.rounds} interleaved rounds × ${cfg.duration} s (+${cfg.warmup} s warm-up) · ${esc(m.pinning)}</p>
+<h1>vectored vs stock Fastify and peers on Node ${esc(m.node)}</h1>
+<p class="meta">${esc(result.date)} · ${esc(m.cpuModel)}, ${m.cores} cores · Node ${esc(m.node)}${bench ? ` (servers; ${esc(bench)})` : ''} · Fastify ${esc(m.fastify)}${m.bun ? ` · Bun ${esc(m.bun)}` : ''}${m.nginx ? ` · nginx ${esc(m.nginx)}` : ''} · load: ${esc(cfg.loadgen)} · ${cfg.rounds} interleaved rounds × ${cfg.duration} s (+${cfg.warmup} s warm-up) · ${esc(m.pinning)}</p>
 <p class="meta">Command: <code>${esc(m.command)}</code>${m.commit ? ` · commit ${esc(m.commit)}` : ''}</p>
 <p class="meta">Bars: ratio of medians against stock Fastify in this same run; black whisker: min..max over rounds (relative to Fastify's median); dashed line: stock Fastify (1.00x). Absolute numbers swing between runs on shared machines: only the ratios compare.</p>
 <p>${legend}</p>

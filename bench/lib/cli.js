@@ -3,6 +3,7 @@ const { parseArgs } = require('node:util')
 const { scenarios } = require('./scenarios')
 const { variants } = require('./variants')
 const { QUICK, FULL, BUDGET_S, MIN_ROUNDS, MIN_WINDOW } = require('./plan')
+const NODE_LINES = require('../../scripts/node-lines.json')
 
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/run.js [options])
 
@@ -26,12 +27,20 @@ Options:
   --warmup <s>           warm-up before each window (default ${QUICK.warmup}, --full ${FULL.warmup})
   --connections <n>      override every scenario's connection count
   --loadgen <name>       autocannon (default) or wrk (when installed)
+  --node <line>          run the Node servers (every variant but Bun and nginx) on
+                         another Node: a pinned line, ${Object.keys(NODE_LINES).join(', ')} (scripts/node-lines.json;
+                         fetched from npm into .node-lines/ when missing), a full
+                         version, or the path of a node binary (absolute, or from
+                         the workspace root). The load generator stays on the Node
+                         running the bench. Default: that Node. The Node used is in
+                         the table's heading, the chart's title and machine.node
   --install-peers        install bun (npm, into bench/.peers), nginx and wrk (apt-get) first
   --no-baseline          do not add stock fastify when --variant leaves it out
   --help                 this text
 
 Output: a table on stdout, progress on stderr, and bench/results/<date>.json
-(every raw sample, machine info) + <date>.html (chart), copied to latest.*.
+(every raw sample, machine info with the servers' Node) + <date>.html (chart),
+copied to latest.*.
 `
 
 function fail (msg) {
@@ -66,6 +75,7 @@ function parseCli (argv) {
       warmup: { type: 'string' },
       connections: { type: 'string' },
       loadgen: { type: 'string', default: 'autocannon' },
+      node: { type: 'string' },
       'install-peers': { type: 'boolean', default: false },
       'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
@@ -73,6 +83,7 @@ function parseCli (argv) {
   })
   const base = values.full ? FULL : QUICK
   const explicit = ['rounds', 'duration', 'warmup'].some((o) => values[o] !== undefined)
+  if (values.node !== undefined && !values.node.trim()) fail('--node needs a Node line (a major, a version or a node path)')
   if (!['autocannon', 'wrk'].includes(values.loadgen)) fail(`--loadgen must be autocannon or wrk, got "${values.loadgen}"`)
   const scenarioNames = list(values.scenario, scenarios.map((s) => s.name), 'scenario')
   let variantNames = list(values.variant, variants.map((v) => v.name), 'variant')
@@ -88,6 +99,7 @@ function parseCli (argv) {
     warmup: positive(values.warmup, 'warmup', false) ?? base.warmup,
     connections: positive(values.connections, 'connections', true),
     loadgen: values.loadgen,
+    node: values.node ?? null, // resolved by run.js (scripts/node-lines.js)
     installPeers: values['install-peers']
   }
 }

@@ -17,7 +17,9 @@ function gitCommit () {
   } catch { return null }
 }
 
-function machineInfo ({ peers, pinning, clockTicks, argv, loadAtStart }) {
+// node: the Node the servers ran on ({ version, bin }, --node or this one);
+// benchNode is the one running the bench and autocannon.
+function machineInfo ({ peers, pinning, clockTicks, argv, loadAtStart, node, nodeRequested = null }) {
   const cpus = os.cpus()
   return {
     cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
@@ -25,7 +27,10 @@ function machineInfo ({ peers, pinning, clockTicks, argv, loadAtStart }) {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30 * 10) / 10,
     kernel: `${os.type()} ${os.release()}`,
     arch: process.arch,
-    node: process.version,
+    node: `v${node.version}`,
+    nodeRequested, // --node as given, or null
+    nodeBinary: node.bin,
+    benchNode: process.version,
     fastify: version('fastify'),
     fastifyStatic: version('@fastify/static'),
     autocannon: version('autocannon'),

@@ -9,8 +9,9 @@ function pad (cells, widths, right) {
 function table (result) {
   const lines = []
   const m = result.machine
-  lines.push(`vectored bench (${result.config.mode}): ${result.config.rounds} rounds x ${result.config.duration} s, ${result.config.warmup} s warm-up, load: ${result.config.loadgen}`)
-  lines.push(`${m.cpuModel}, ${m.cores} cores, Node ${m.node}, Fastify ${m.fastify}; ${m.pinning}; load average ${m.loadAverageAtStart[0]} at start, ${m.loadAverageAtEnd[0]} at end`)
+  const bench = f.benchNode(m, result.config)
+  lines.push(`vectored bench (${result.config.mode}) on Node ${m.node}: ${result.config.rounds} rounds x ${result.config.duration} s, ${result.config.warmup} s warm-up, load: ${result.config.loadgen}`)
+  lines.push(`${m.cpuModel}, ${m.cores} cores, Node servers on ${m.node}${bench ? ` (${bench})` : ''}, Fastify ${m.fastify}; ${m.pinning}; load average ${m.loadAverageAtStart[0]} at start, ${m.loadAverageAtEnd[0]} at end`)
   lines.push('req/s and CPU: median (min..max) over rounds; ratios: median vs stock fastify in this run (req/s higher is better, CPU/req lower is better)')
   const head = ['variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'peak RSS', 'errors', 'req/s x', 'CPU/req x']
   const right = [false, true, true, true, true, true, true, true, true]

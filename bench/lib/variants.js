@@ -6,9 +6,12 @@ const path = require('node:path')
 const { nginxSpec } = require('./nginx')
 
 const SERVERS = path.join(__dirname, '..', 'servers')
-// Every Node server starts with settle-ticks.js preloaded (docs/benchmark.md).
+// Every Node server starts with settle-ticks.js preloaded (docs/benchmark.md),
+// on the Node of --node (ctx.node.bin: scripts/node-lines.js), by default the
+// one running the bench.
 const nodeServerArgs = (file) => ['-r', path.join(SERVERS, 'settle-ticks.js'), file]
-const node = (file) => () => ({ ok: true, spec: { cmd: process.execPath, args: nodeServerArgs(path.join(SERVERS, file)) } })
+const nodeBin = (ctx) => ctx?.node?.bin ?? process.execPath
+const node = (file) => (peers, port, ctx) => ({ ok: true, spec: { cmd: nodeBin(ctx), args: nodeServerArgs(path.join(SERVERS, file)) } })
 
 const variants = [
   // listensOnPath: the server listens on LISTEN_PATH (a unix socket) when set (the nginx-unix scenario).
@@ -22,7 +25,7 @@ const variants = [
     strictHeaders: true,
     listensOnPath: true,
     desc: "Fastify + register(vectored, { connections: 'node' }): node:http parses, vectored writes",
-    prepare: () => ({ ok: true, spec: { cmd: process.execPath, args: [...nodeServerArgs(path.join(SERVERS, 'fastify-vectored.js')), '--connections', 'node'] } })
+    prepare: (peers, port, ctx) => ({ ok: true, spec: { cmd: nodeBin(ctx), args: [...nodeServerArgs(path.join(SERVERS, 'fastify-vectored.js')), '--connections', 'node'] } })
   },
   { name: 'vectored-transport', strictHeaders: false, desc: "Fastify on vectored's transport (serverFactory: vectoredServer())", prepare: node('vectored-transport.js') },
   {
