@@ -10,6 +10,7 @@
  * used, and where each Node line defines it.
  */
 import * as http from 'node:http'
+import * as net from 'node:net'
 
 /** The methods of Node's HTTPParser binding that the transport calls (src/node_http_parser.cc). */
 export interface NodeParser {
@@ -213,4 +214,35 @@ export const lenientFlags: LenientFlags = (() => {
     ? (common.isLenient as () => boolean)
     : () => process.execArgv.includes('--insecure-http-parser')
   return (_validation, insecure) => ((insecure === undefined ? isLenient() : insecure) ? all : none)
+})()
+
+/**
+ * How this line's node:http frames chunked writes, read off a real
+ * ServerResponse on an unconnected socket: Node 20 frames every write as a
+ * chunk; Node 22 gathers the writes made between res.cork() and
+ * res.uncork() into one chunk (OutgoingMessage's kChunkedBuffer); Node 24
+ * and later also cork the response for the rest of the tick at every write
+ * (write_: msg.cork() and a nextTick uncork), so one tick's writes are one
+ * chunk. Both false when the probe cannot tell (Node 20's framing).
+ */
+export const chunkFraming: { corked: boolean; tick: boolean } = (() => {
+  try {
+    const res = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as http.IncomingMessage)
+    const socket = new net.Socket()
+    res.assignSocket(socket)
+    res.writeHead(200)
+    const kChunkedBuffer = ownSymbol(res, 'kChunkedBuffer')
+    const gathered = () => (kChunkedBuffer === undefined ? 0 : ((res as unknown as Record<symbol, unknown[]>)[kChunkedBuffer]?.length ?? 0))
+    res.write('a')
+    const tick = res.chunkedEncoding && gathered() > 0
+    const before = gathered()
+    res.cork()
+    res.write('b')
+    const corked = res.chunkedEncoding && gathered() > before
+    res.detachSocket(socket)
+    socket.destroy()
+    return { corked, tick }
+  } catch {
+    return { corked: false, tick: false }
+  }
 })()

@@ -261,6 +261,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     else if (prev.active && prev.finished && !prev._last) {
       // Written behind the bytes of the one before, which may still be in the writer.
       res.active = true
+      prev.followedNow()
       counters.earlyWrites++
     } else if (!this.outputPaused && (this.writer.needDrain || this.responses.length > 64)) this.pauseOutput()
 
@@ -443,12 +444,16 @@ export class Connection implements RequestOwner, ResponseOwner {
     const responses = this.responses
     let i = responses.indexOf(res)
     if (i < 0 || res._last) return
+    let before = res
     while (++i < responses.length) {
       const next = responses[i]!
-      if (next.active) continue
-      next.activate()
-      counters.earlyWrites++
-      if (!next.finished || next._last) break
+      if (!next.active) {
+        before.followedNow()
+        next.activate()
+        counters.earlyWrites++
+        if (!next.finished || next._last) break
+      }
+      before = next
     }
   }
 
@@ -471,6 +476,22 @@ export class Connection implements RequestOwner, ResponseOwner {
       this.outputPaused = false
       this.updateReading()
     }
+  }
+
+  /**
+   * node:http's socket._httpMessage === res: every earlier response has
+   * emitted 'finish'. Theirs come after their bytes are in the kernel; ours
+   * may wait for the writer's batch, so an earlier response counts as
+   * finished once it ended in an earlier synchronous run.
+   */
+  holdsSocket(res: TransportResponse): boolean {
+    const responses = this.responses
+    for (let i = 0; i < responses.length; i++) {
+      const r = responses[i]!
+      if (r === res) return true
+      if (!r.finished || r.endedThisRun) return false
+    }
+    return false
   }
 
   private onWriterDrain(): void {

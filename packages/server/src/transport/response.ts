@@ -16,6 +16,7 @@ import {
   LAST_CHUNK,
   chunkHeader,
   hasInvalidHeaderChar,
+  chunkFraming,
   serializeHead,
   validateHeaderName,
   validateHeaderValue,
@@ -47,6 +48,8 @@ export interface ResponseOwner {
   responseEnded(res: TransportResponse): void
   /** The last byte of `res` is in the kernel (or the write failed). */
   responseDone(res: TransportResponse, err: Error | null): void
+  /** Whether every earlier response has finished, so node:http would have given `res` the socket (res.socket !== null). */
+  holdsSocket(res: TransportResponse): boolean
 }
 
 type Listener = (...args: any[]) => void
@@ -115,6 +118,12 @@ export class TransportResponse extends LazyStream {
   private headPending = false
   private trailer = ''
   private corks = 0
+  /** Chunked writes of this tick, framed as one chunk when it ends (Node 22+, writeInTick). */
+  private tickChunks: Uint8Array[] | null = null
+  private tickBytes = 0
+  private tickCallbacks: WriteCallback[] | null = null
+  /** The run a pipelined response followed this ended one in (Node 24+ lines only), see currentRun. */
+  private endRun = 0
   private needDrain = false
   private closed = false
   /** Writes made before this response's turn, and their callbacks. */
@@ -169,7 +178,9 @@ export class TransportResponse extends LazyStream {
     return this.needDrain
   }
   get writableLength(): number {
-    return this.heldBytes
+    // Gathered chunk bytes count with their framing, as Node 22's writableLength does.
+    const tick = this.tickBytes === 0 ? 0 : this.tickBytes + this.tickBytes.toString(16).length + 4
+    return this.heldBytes + tick
   }
   get writableHighWaterMark(): number {
     return this.socket.writableHighWaterMark
@@ -348,12 +359,68 @@ export class TransportResponse extends LazyStream {
       this.cutConnection()
       return false
     }
+    // Node 24 corks only a response that holds the socket; one queued behind a pipelined response frames every write.
+    if (this.chunkedEncoding && this.active && (this.tickChunks !== null ||
+      ((chunkFraming.tick || (chunkFraming.corked && this.corks > 0)) && this.owner.holdsSocket(this)))) return this.writeInTick(data, callback)
     const pieces = this.headPending ? this.takeHead(chunk, encoding) : []
     if (data.byteLength > 0) {
       if (this.chunkedEncoding) pieces.push(chunkHeader(data.byteLength), data, CRLF)
       else pieces.push(data)
     }
     return this.send(pieces, callback ?? null)
+  }
+
+  /**
+   * Node 22 and later frame the chunked writes of one tick (or of a
+   * cork()...uncork()) as one chunk: write_ corks the response and uncorks
+   * it on the next tick, and uncork sends the kChunkedBuffer it gathered
+   * (lib/_http_outgoing.js). Same bytes here, gathered until then.
+   */
+  private writeInTick(data: Uint8Array, callback: WriteCallback | undefined): boolean {
+    if (data.byteLength > 0 || this.tickChunks !== null) {
+      if (this.tickChunks === null) {
+        this.tickChunks = []
+        if (this.corks === 0 && chunkFraming.tick) process.nextTick(flushTickChunks, this)
+      }
+      if (data.byteLength > 0) this.tickChunks.push(data)
+      this.tickBytes += data.byteLength
+      if (callback) (this.tickCallbacks ??= []).push(callback)
+      return this.writableLength < this.writableHighWaterMark
+    }
+    return this.send(this.headPending ? this.takeHead() : [], callback ?? null)
+  }
+
+  /** Whether end() ran in the current run: node:http would not yet have handed the socket on. */
+  get endedThisRun(): boolean {
+    return runArmed && this.endRun === run
+  }
+
+  /** A pipelined response follows this ended one now (Node 24+ framing, see currentRun). */
+  followedNow(): void {
+    if (chunkFraming.tick) this.endRun = currentRun()
+  }
+
+  /** The chunk writeInTick gathered, as one. */
+  flushTickChunks(): void {
+    const chunks = this.tickChunks
+    if (chunks === null || this.corks > 0) return
+    const callbacks = this.tickCallbacks
+    const bytes = this.tickBytes
+    this.tickChunks = null
+    this.tickCallbacks = null
+    this.tickBytes = 0
+    if (this.cut || this.destroyed) {
+      const err = nodeError(new Error('Cannot call write after a stream was destroyed'), 'ERR_STREAM_DESTROYED')
+      if (callbacks !== null) for (const cb of callbacks) process.nextTick(cb, err)
+      return
+    }
+    const pieces = this.headPending ? this.takeHead() : []
+    if (bytes > 0) {
+      pieces.push(chunkHeader(bytes))
+      for (let i = 0; i < chunks.length; i++) pieces.push(chunks[i]!)
+      pieces.push(CRLF)
+    }
+    this.send(pieces, callbacks === null ? null : (err) => { for (const cb of callbacks) cb(err) })
   }
 
   end(chunk?: Chunk | null | (() => void), encoding?: BufferEncoding | null | (() => void), callback?: () => void): this {
@@ -376,11 +443,21 @@ export class TransportResponse extends LazyStream {
       this._implicitHeader()
     }
     // The body's bytes, encoded once: counted against the Content-Length, then written.
-    const data = chunk == null || !this._hasBody ? null : typeof chunk === 'string' ? Buffer.from(chunk, enc ?? 'utf8') : chunk
+    let data = chunk == null || !this._hasBody ? null : typeof chunk === 'string' ? Buffer.from(chunk, enc ?? 'utf8') : chunk
     if (this._hasBody && this.contradictsLength(data === null ? 0 : data.byteLength, true)) {
       this.cutConnection()
       if (callback) process.nextTick(callback)
       return this
+    }
+    if (this.tickChunks !== null) {
+      // Chunks of this tick still gathered: the last one joins them (Node's end flushes kChunkedBuffer).
+      if (data !== null && data.byteLength > 0 && this.chunkedEncoding) {
+        this.tickChunks.push(data)
+        this.tickBytes += data.byteLength
+        data = null
+      }
+      this.corks = 0
+      this.flushTickChunks()
     }
     const pieces = this.headPending ? this.takeHead(chunk, enc) : []
     if (data !== null && data.byteLength > 0) {
@@ -446,6 +523,7 @@ export class TransportResponse extends LazyStream {
 
   uncork(): void {
     if (this.corks > 0) this.corks--
+    if (this.corks === 0) this.flushTickChunks()
   }
 
   setTimeout(msecs: number, callback?: Listener): this {
@@ -631,6 +709,29 @@ export class TransportResponse extends LazyStream {
 }
 
 function noop(): void {}
+
+// node:http hands the socket to the next pipelined response at the 'finish'
+// of the one before, a tick after it ended, and Node 24 frames a response's
+// writes by tick only once it holds the socket. A run ends at the next tick;
+// a response that a pipelined one follows notes the run it ended in
+// (TransportResponse.endedThisRun). Pipelined responses only, Node 24+ only.
+let run = 1
+let runArmed = false
+function nextRun(): void {
+  run++
+  runArmed = false
+}
+function currentRun(): number {
+  if (!runArmed) {
+    runArmed = true
+    process.nextTick(nextRun)
+  }
+  return run
+}
+
+function flushTickChunks(res: TransportResponse): void {
+  res.flushTickChunks()
+}
 
 /** Node's order: the response's 'close', then the request's (its 'end' and 'close' come a tick later). */
 function closeAfterFinish(res: TransportResponse): void {
