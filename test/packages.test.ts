@@ -28,3 +28,24 @@ for (const [name, exports] of Object.entries(packages)) {
     t.ok(require('node:fs').existsSync(types), `${pkg.types} is there`)
   })
 }
+
+// engines says the Node lines the tests run on (scripts/node-lines.json),
+// the same in every package.
+t.test('engines.node admits every pinned Node line and no untested major', async (t) => {
+  const root = path.join(__dirname, '..')
+  const pinned = require(path.join(root, 'scripts/node-lines.json')) as Record<string, string>
+  const range = (require(path.join(root, 'package.json')) as { engines: { node: string } }).engines.node
+  for (const name of Object.keys(packages)) {
+    t.equal((require(`${name}/package.json`) as { engines: { node: string } }).engines.node, range, `${name} has the root's range`)
+  }
+  // Each alternative is ^major.minor.patch.
+  const alternatives = range.split('||').map((a) => /^\s*\^(\d+)\.(\d+)\.(\d+)\s*$/.exec(a))
+  t.ok(alternatives.every((m) => m !== null), `${range} is a list of ^x.y.z`)
+  const admits = (version: string) => {
+    const [major, minor, patch] = version.split('.').map(Number) as [number, number, number]
+    return alternatives.some((m) => m !== null && Number(m[1]) === major && (minor > Number(m[2]) || (minor === Number(m[2]) && patch >= Number(m[3]))))
+  }
+  for (const version of Object.values(pinned)) t.ok(admits(version), `${range} admits ${version}`)
+  t.same(alternatives.map((m) => m?.[1]).sort(), Object.keys(pinned).sort(), 'the majors are the pinned lines')
+  t.ok(admits(process.versions.node), `and the running ${process.version}`)
+})
