@@ -11,7 +11,7 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import * as http from 'node:http'
 import * as path from 'node:path'
-import { findHTTPParser, findConnectionsList, checkParse, transportInternals, transportMissing } from '@vectored/core'
+import { findHTTPParser, findConnectionsList, checkParse, checkSocketMethods, transportInternals, transportMissing } from '@vectored/core'
 
 const dir = path.join(__dirname, 'node-internals')
 
@@ -82,4 +82,11 @@ t.test('the probe names what a doctored parser or list lacks', async (t) => {
   const sound: string[] = []
   checkParse(real.HTTPParser, real.ConnectionsList, sound)
   t.same(sound, [], 'the real parser and list pass')
+
+  const socketless: string[] = []
+  checkSocketMethods(socketless, { destroySoon() {} })
+  t.same(socketless, ['net.Socket.prototype._unrefTimer()'], 'a socket without _unrefTimer is named')
+  const socketful: string[] = []
+  checkSocketMethods(socketful)
+  t.same(socketful, [], "this Node's net.Socket has both")
 })

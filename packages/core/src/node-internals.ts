@@ -173,8 +173,21 @@ export interface TransportInternals {
   ConnectionsList: new () => ConnectionsList
 }
 
+/**
+ * net.Socket methods the transport's connections call that Node does not
+ * document: _unrefTimer() (re-arms the idle timer on every read, as
+ * node:http's onParserExecute does) and destroySoon() (ends the socket after
+ * its writes, node:http's way of closing after `Connection: close`).
+ */
+export function checkSocketMethods(missing: Missing, proto: object = net.Socket.prototype): void {
+  for (const name of ['_unrefTimer', 'destroySoon']) {
+    if (typeof (proto as Record<string, unknown>)[name] !== 'function') missing.push(`net.Socket.prototype.${name}()`)
+  }
+}
+
 function probeTransport(): { found: TransportInternals | null; missing: string } {
   const missing: Missing = []
+  checkSocketMethods(missing)
   const Parser = findHTTPParser(missing)
   const List = findConnectionsList(missing)
   if (Parser !== null && List !== null) checkParse(Parser, List, missing)

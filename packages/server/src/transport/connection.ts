@@ -127,7 +127,8 @@ export class Connection implements RequestOwner, ResponseOwner {
     socket.on('end', () => this.onSocketEnd())
     socket.on('close', () => this.onSocketClose())
     const handle = (socket as unknown as { _handle: StreamHandle | null })._handle
-    if (handle !== null && handle.isStreamBase === true && handle._consumed !== true) {
+    if (handle !== null && handle.isStreamBase === true && handle._consumed !== true &&
+      typeof handle.readStart === 'function' && typeof handle.readStop === 'function') {
       // The parser reads the handle itself: no 'data' events, no JS Buffer per read.
       handle._consumed = true
       this.consumed = true
