@@ -167,6 +167,33 @@ export function checkParse(Parser: HTTPParserClass, List: new () => ConnectionsL
   }
 }
 
+/**
+ * node:http's private symbols on an http.Server (lib/_http_server.js: the
+ * classes it builds requests and responses with, uniqueHeaders, and the
+ * ConnectionsList with its sweep timer made at 'listening'), each found by
+ * its description on a server that never listens; undefined where this
+ * line has none. Symbol('x') is one symbol per module, so these are the
+ * keys of every server's fields.
+ */
+export const serverSymbols: {
+  IncomingMessage: symbol | undefined
+  ServerResponse: symbol | undefined
+  uniqueHeaders: symbol | undefined
+  connections: symbol | undefined
+  connectionsCheckingInterval: symbol | undefined
+} = (() => {
+  const probe = http.createServer()
+  const before = { IncomingMessage: ownSymbol(probe, 'IncomingMessage'), ServerResponse: ownSymbol(probe, 'ServerResponse'), uniqueHeaders: ownSymbol(probe, 'kUniqueHeaders') }
+  try {
+    probe.emit('listening')
+  } catch {
+    return { ...before, connections: undefined, connectionsCheckingInterval: undefined }
+  }
+  const connectionsCheckingInterval = ownSymbol(probe, 'http.server.connectionsCheckingInterval')
+  if (connectionsCheckingInterval !== undefined) clearInterval((probe as unknown as Record<symbol, NodeJS.Timeout>)[connectionsCheckingInterval])
+  return { ...before, connections: ownSymbol(probe, 'http.server.connections'), connectionsCheckingInterval }
+})()
+
 /** What the transport (vectored parsing the connections) needs, or what of it this Node lacks. */
 export interface TransportInternals {
   HTTPParser: HTTPParserClass

@@ -19,17 +19,19 @@
 import * as http from 'node:http'
 import type { Socket } from 'node:net'
 import { ConnectionPool, type ConnectionHost } from './transport/connection-pool'
-import { ownSymbol } from './node-symbols'
+import { serverSymbols } from '@vectored/core'
 
 type NodeServer = http.Server & Record<symbol, unknown>
 
 /** Why node:http must keep this server's connections; empty when they can be taken. */
 export function takeoverReason(server: http.Server): string {
   const s = server as NodeServer
-  const kIncoming = ownSymbol(s, 'IncomingMessage')
-  if (kIncoming === undefined || s[kIncoming] !== http.IncomingMessage) return 'the server has a custom IncomingMessage class'
-  const kResponse = ownSymbol(s, 'ServerResponse')
-  if (kResponse === undefined || s[kResponse] !== http.ServerResponse) return 'the server has a custom ServerResponse class'
+  const kIncoming = serverSymbols.IncomingMessage
+  if (kIncoming === undefined) return `this Node (${process.version}) keeps no IncomingMessage class on its http.Server`
+  if (s[kIncoming] !== http.IncomingMessage) return 'the server has a custom IncomingMessage class'
+  const kResponse = serverSymbols.ServerResponse
+  if (kResponse === undefined) return `this Node (${process.version}) keeps no ServerResponse class on its http.Server`
+  if (s[kResponse] !== http.ServerResponse) return 'the server has a custom ServerResponse class'
   if (!s.listeners('connection').some((l) => l.name === 'connectionListener')) return "node:http's connection listener is not on the server"
   if (s.listening) return 'the server is already listening'
   return ''
@@ -43,7 +45,7 @@ export function takeoverReason(server: http.Server): string {
  */
 export function takeConnections(server: http.Server): ConnectionPool {
   const s = server as NodeServer
-  const kUnique = ownSymbol(s, 'kUniqueHeaders')
+  const kUnique = serverSymbols.uniqueHeaders
   const unique = kUnique === undefined ? null : (s[kUnique] as ReadonlySet<string> | null | undefined) ?? null
   const pool = new ConnectionPool(server as unknown as ConnectionHost, unique)
   const nodeListener = s.listeners('connection').find((l) => l.name === 'connectionListener') as (socket: Socket) => void
