@@ -1,11 +1,14 @@
 /**
  * The response head (status line and header fields) as one Buffer, byte for
- * byte what Node 20 writes for the same response state: this mirrors
- * ServerResponse.prototype.writeHead (lib/_http_server.js) and
- * OutgoingMessage.prototype._storeHeader / processHeader / storeHeader /
- * matchHeader (lib/_http_outgoing.js). See docs/head.md.
+ * byte what the running Node (20, 22, 24, 26) writes for the same response
+ * state: this mirrors ServerResponse.prototype.writeHead (lib/_http_server.js)
+ * and OutgoingMessage.prototype._storeHeader / processHeader / storeHeader /
+ * matchHeader (lib/_http_outgoing.js). Where the lines differ (how writeHead
+ * merges a header list into setHeader headers, lenient header values), the
+ * behaviour is probed on node:http itself when this module loads. See
+ * docs/head.md.
  */
-import { STATUS_CODES, type ServerResponse } from 'node:http'
+import { STATUS_CODES, ServerResponse } from 'node:http'
 import { dateLine } from './http-date'
 import {
   hasInvalidHeaderChar,
@@ -16,6 +19,7 @@ import {
   validateHeaderName,
   validateHeaderValue
 } from './header-validation'
+import { ownSymbol } from './node-internals'
 
 export type HeaderValue = string | number | readonly (string | number)[]
 
@@ -64,6 +68,13 @@ export interface HeadOptions {
   validated?: boolean
   /** Node writes the head as latin1, but as utf8 when the first body chunk is a utf8 string. */
   encoding?: 'latin1' | 'utf8'
+  /**
+   * Validate header values with Node 24's lenient rules (only NUL, CR, LF
+   * and characters above 0xff refused), as Node 24 and later do for a server
+   * with `insecureHTTPParser` or `httpValidation: 'relaxed'`
+   * (res._isLenientHeaderValidation()). Default false, the strict rules.
+   */
+  lenientHeaderValues?: boolean
 }
 
 /** The head and what the caller needs to frame and finish the response. */
@@ -166,6 +177,7 @@ interface State {
   contentLength: number | null
   unique: ReadonlySet<string> | null
   validate: boolean
+  lenient: boolean
 }
 
 /**
@@ -220,7 +232,8 @@ function buildHead (statusCode: number, headers: OutgoingHeaders | null | undefi
     removedTE: o.removedTransferEncoding === true,
     contentLength: o.contentLength ?? null,
     unique: o.uniqueHeaders ?? null,
-    validate: o.validated !== true
+    validate: o.validated !== true,
+    lenient: o.lenientHeaderValues === true
   }
 
   if (headers) {
@@ -344,7 +357,8 @@ function optionFlags (o: HeadOptions): number {
     (o.removedContentLength === true ? 64 : 0) |
     (o.removedTransferEncoding === true ? 128 : 0) |
     (o.expectContinuePending === true ? 256 : 0) |
-    (o.encoding === 'utf8' ? 512 : 0)
+    (o.encoding === 'utf8' ? 512 : 0) |
+    (o.lenientHeaderValues === true ? 1024 : 0)
 }
 
 function cachedHead (code: number, record: Readonly<Record<string, unknown>>, o: HeadOptions, flags: number): Head | null {
@@ -424,7 +438,7 @@ function processHeader (st: State, key: unknown, value: unknown): void {
 }
 
 function storeHeader (st: State, key: string, kind: Kind, value: unknown): void {
-  if (st.validate) validateHeaderValue(key, value)
+  if (st.validate) validateHeaderValue(key, value, st.lenient)
   st.header += key + ': ' + (value as string) + '\r\n'
   switch (kind) {
     case Kind.Plain:
@@ -476,15 +490,126 @@ interface ResponseInternals {
   _removedTE: boolean
   _expect_continue?: boolean
   _sent100?: boolean
+  _isLenientHeaderValidation?: () => boolean
+}
+
+// ---- What this Node does, probed once on node:http itself ----
+
+/** A request as ServerResponse's constructor reads it (method, version, headers), on a fake socket of `server`. */
+function probeRequest (server: object = {}): import('node:http').IncomingMessage {
+  return { method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {}, rawHeaders: [], socket: { server } } as never
+}
+
+function describe (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }
 
 // Node exports the symbol from the public-but-undocumented _http_outgoing module.
-const kUniqueHeaders: symbol | undefined = (require('_http_outgoing') as { kUniqueHeaders?: symbol }).kUniqueHeaders
+const kUniqueHeaders: symbol | undefined = (() => {
+  try {
+    return (require('_http_outgoing') as { kUniqueHeaders?: symbol }).kUniqueHeaders
+  } catch {
+    return undefined
+  }
+})()
+
+/** Node keeps setHeader's headers under Symbol('kOutHeaders') (lib/internal/http.js), own on every OutgoingMessage. */
+const kOutHeaders: symbol | undefined = (() => {
+  try {
+    return ownSymbol(new ServerResponse(probeRequest()), 'kOutHeaders')
+  } catch {
+    return undefined
+  }
+})()
+
+/**
+ * How writeHead's slow path (setHeader headers, then writeHead with more)
+ * merges a flat [name, value, ...] list, read off Node's own writeHead:
+ * - 'set' (Node 20): `if (k) this.setHeader(k, obj[n + 1])` per pair, so a
+ *   later pair replaces an earlier one of the same name, in its place;
+ * - 'append' (Node 22 and later, lib/_http_server.js: "Headers in obj should
+ *   override previous headers but still allow explicit duplicates"):
+ *   `this.removeHeader(k)` for every pair first, then
+ *   `if (k) this.appendHeader(k, obj[n + 1])`, so duplicates are kept, a
+ *   merged name moves behind the others, and removeHeader's flags
+ *   (_removedConnection, _removedContLen, _removedTE, sendDate = false) are set.
+ * An object of headers is merged with setHeader on every line.
+ */
+export type FlatMerge = 'set' | 'append'
+
+function probeFlatMerge (): { merge: FlatMerge | null, why: string } {
+  try {
+    const res = new ServerResponse(probeRequest())
+    res.setHeader('a', '1')
+    res.setHeader('b', '2')
+    res.writeHead(200, ['a', '3', 'a', '4'])
+    const names = res.getHeaderNames().join(',')
+    const a = res.getHeader('a')
+    if (names === 'a,b' && a === '4') return { merge: 'set', why: '' }
+    if (names === 'b,a' && Array.isArray(a) && a.join(',') === '3,4') return { merge: 'append', why: '' }
+    return { merge: null, why: `writeHead merged a flat header list into setHeader headers as names ${names}, a = ${JSON.stringify(a)}` }
+  } catch (err) {
+    return { merge: null, why: `a probe writeHead threw (${describe(err)})` }
+  }
+}
+
+/**
+ * Whether Node validates header values leniently for a lenient server
+ * (Node 24 and later; Node 20 and 22 are always strict), and how to ask a
+ * response: res._isLenientHeaderValidation() (lib/_http_outgoing.js).
+ */
+function probeLenient (): { lenient: 'never' | 'method' | null, why: string } {
+  let accepted = false
+  try {
+    new ServerResponse(probeRequest({ insecureHTTPParser: true })).setHeader('x', 'a\x01')
+    accepted = true
+  } catch {
+    // Strict for every server: this line has no lenient header values.
+  }
+  if (!accepted) return { lenient: 'never', why: '' }
+  if (typeof (ServerResponse.prototype as unknown as ResponseInternals)._isLenientHeaderValidation === 'function') return { lenient: 'method', why: '' }
+  return { lenient: null, why: 'Node accepts lenient header values but has no OutgoingMessage.prototype._isLenientHeaderValidation()' }
+}
+
+/** The fields of a fresh ServerResponse that headOptionsFromResponse reads; each must be an own property. */
+const RESPONSE_FIELDS = ['sendDate', 'shouldKeepAlive', 'useChunkedEncodingByDefault', '_hasBody', '_keepAliveTimeout',
+  'maxRequestsOnConnectionReached', '_contentLength', '_removedConnection', '_removedContLen', '_removedTE',
+  '_expect_continue', '_sent100', '_defaultKeepAlive'] as const
+
+function probeFields (): string[] {
+  const missing: string[] = []
+  try {
+    const res = new ServerResponse(probeRequest()) as unknown as Record<string | symbol, unknown>
+    for (const name of RESPONSE_FIELDS) if (!Object.prototype.hasOwnProperty.call(res, name)) missing.push(`ServerResponse#${name}`)
+    // Set on each response by the server (parserOnIncoming: res[kUniqueHeaders] = server[kUniqueHeaders]), not by the constructor.
+    if (typeof kUniqueHeaders !== 'symbol') missing.push("require('_http_outgoing').kUniqueHeaders")
+    if (kOutHeaders === undefined) missing.push("ServerResponse's Symbol('kOutHeaders')")
+  } catch (err) {
+    missing.push(`a probe ServerResponse (${describe(err)})`)
+  }
+  return missing
+}
+
+const flatMergeProbe = probeFlatMerge()
+const lenientProbe = probeLenient()
+const missingFields = probeFields()
+
+/** How this Node's writeHead merges a flat header list into setHeader headers (null: neither known way). */
+export const flatMerge: FlatMerge | null = flatMergeProbe.merge
+
+/**
+ * What headOptionsFromResponse / responseHeaderEntries need from node:http's
+ * responses and this Node lacks or does differently, named; empty when they
+ * mirror it exactly. A caller that builds real responses' heads with them
+ * takes Node's own writeHead when this is not empty.
+ */
+export const responseHeadMissing: string = [...missingFields, flatMergeProbe.why, lenientProbe.why].filter(s => s !== '').join(', ')
 
 /**
  * The HeadOptions of a node:http ServerResponse whose head is not yet sent,
- * read from its (private, Node 20) fields. statusMessage is passed through
- * only when set, like writeHead(code) without a reason.
+ * read from its private fields (responseHeadMissing says whether this Node
+ * has them all). statusMessage is passed through only when set, like
+ * writeHead(code) without a reason.
  */
 export function headOptionsFromResponse (res: ServerResponse): HeadOptions {
   const r = res as unknown as ResponseInternals
@@ -503,40 +628,46 @@ export function headOptionsFromResponse (res: ServerResponse): HeadOptions {
     removedContentLength: r._removedContLen,
     removedTransferEncoding: r._removedTE,
     expectContinuePending: r._expect_continue === true && r._sent100 !== true,
-    uniqueHeaders: unique ?? null
+    uniqueHeaders: unique ?? null,
+    lenientHeaderValues: lenientProbe.lenient === 'method' && r._isLenientHeaderValidation!() === true
   }
 }
 
 // [name as set, value] by lower-cased name; the values are what setHeader took
 // (string | number | string[] as Node's types declare it), so HeaderValue.
 type OutHeaders = Record<string, [string, HeaderValue]>
-let kOutHeaders: symbol | undefined
 
-/** Node keeps setHeader's headers under a private symbol; find it once by its description. */
 function outHeadersOf (res: ServerResponse): OutHeaders | null {
-  if (kOutHeaders === undefined) {
-    kOutHeaders = Object.getOwnPropertySymbols(res).find(sym => sym.description === 'kOutHeaders')
-    if (kOutHeaders === undefined) return null
-  }
+  if (kOutHeaders === undefined) return null
   return ((res as unknown as Record<symbol, OutHeaders | null | undefined>)[kOutHeaders]) ?? null
 }
 
 /**
  * writeHead's slow path, for a response that already has setHeader headers:
- * merges `headers` into them with res.setHeader (as writeHead does, so the
- * same errors are thrown and the response ends up in the same state) and
+ * merges `headers` into them as this Node's writeHead does (see FlatMerge),
+ * with the response's own setHeader / removeHeader / appendHeader, so the
+ * same errors are thrown and the response ends up in the same state; then
  * returns them as [name, value] entries in Node's order, to serialize with
- * `validated: true`. Returns null when the response has no such headers:
- * then serialize `headers` as they are.
+ * `validated: true` and the HeadOptions read from the response afterwards
+ * (removeHeader may have changed them). Returns null when the response has
+ * no such headers: then serialize `headers` as they are.
  */
 export function responseHeaderEntries (res: ServerResponse, headers?: OutgoingHeaders | null): [string, HeaderValue][] | null {
   if (outHeadersOf(res) === null) return null
   if (Array.isArray(headers)) {
     const list = headers as readonly unknown[]
     if (list.length % 2 !== 0) throw invalidArgValueError('headers', headers)
-    for (let n = 0; n < list.length; n += 2) {
-      const k = list[n]
-      if (k) res.setHeader(k as string, list[n + 1] as string)
+    if (flatMerge === 'set') {
+      for (let n = 0; n < list.length; n += 2) {
+        const k = list[n]
+        if (k) res.setHeader(k as string, list[n + 1] as string)
+      }
+    } else {
+      for (let n = 0; n < list.length; n += 2) res.removeHeader(list[n] as string)
+      for (let n = 0; n < list.length; n += 2) {
+        const k = list[n]
+        if (k) res.appendHeader(k as string, list[n + 1] as string)
+      }
     }
   } else if (headers) {
     const record = headers as Readonly<Record<string, HeaderValue>>
@@ -546,7 +677,8 @@ export function responseHeaderEntries (res: ServerResponse, headers?: OutgoingHe
       if (k) res.setHeader(k, record[k] as string)
     }
   }
-  const out = outHeadersOf(res)!
+  const out = outHeadersOf(res)
+  if (out === null) return []
   const keys = Object.keys(out)
   const entries: [string, HeaderValue][] = new Array(keys.length)
   for (let i = 0; i < keys.length; i++) {

@@ -1,8 +1,9 @@
 /**
- * Header name and value checks identical to Node 20's validateHeaderName /
+ * Header name and value checks identical to Node's validateHeaderName /
  * validateHeaderValue (lib/_http_outgoing.js) over checkIsHttpToken /
  * checkInvalidHeaderChar (lib/_http_common.js), with Node's error codes and
- * messages.
+ * messages; the lenient value check is Node 24's (see
+ * LENIENT_INVALID_HEADER_CHAR).
  */
 import { inspect } from 'node:util'
 
@@ -30,14 +31,24 @@ const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/
 /** Node's headerCharRegex: anything outside \t, 0x20-0x7e, 0x80-0xff. */
 const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/
 
+/**
+ * Node 24's lenientHeaderCharRegex (lib/_http_common.js, the Fetch rules):
+ * only NUL, LF, CR and characters above 0xff are refused. Node 24 and later
+ * validate with it when the server (or the process) is lenient
+ * (`insecureHTTPParser`, `httpValidation: 'relaxed' | 'insecure'`,
+ * `--insecure-http-parser`): checkInvalidHeaderChar(val, lenient).
+ */
+// eslint-disable-next-line no-control-regex
+const LENIENT_INVALID_HEADER_CHAR = /[\x00\x0a\x0d]|[^\x00-\xff]/
+
 /** Node's checkIsHttpToken: a non-empty string of tchar. */
 export function isHttpToken (name: string): boolean {
   return TOKEN.test(name)
 }
 
-/** Node's checkInvalidHeaderChar. */
-export function hasInvalidHeaderChar (value: string): boolean {
-  return INVALID_HEADER_CHAR.test(value)
+/** Node's checkInvalidHeaderChar(value, lenient). */
+export function hasInvalidHeaderChar (value: string, lenient = false): boolean {
+  return (lenient ? LENIENT_INVALID_HEADER_CHAR : INVALID_HEADER_CHAR).test(value)
 }
 
 export function invalidTokenError (label: string, name: unknown): TypeError & NodeStyleError {
@@ -75,11 +86,11 @@ export function validateHeaderName (name: unknown, label?: string): asserts name
   }
 }
 
-/** Node's validateHeaderValue: ERR_HTTP_INVALID_HEADER_VALUE for undefined, ERR_INVALID_CHAR for bad chars. */
-export function validateHeaderValue (name: string, value: unknown): void {
+/** Node's validateHeaderValue(name, value, lenient): ERR_HTTP_INVALID_HEADER_VALUE for undefined, ERR_INVALID_CHAR for bad chars. */
+export function validateHeaderValue (name: string, value: unknown, lenient = false): void {
   if (value === undefined) throw invalidHeaderValueError(value, name)
   // regex.test coerces like Node's (a Symbol throws the same TypeError).
-  if (INVALID_HEADER_CHAR.test(value as string)) {
+  if ((lenient ? LENIENT_INVALID_HEADER_CHAR : INVALID_HEADER_CHAR).test(value as string)) {
     throw invalidCharError('header content', name)
   }
 }

@@ -3,7 +3,8 @@
  * writer. Nothing here knows Fastify. See docs/architecture.md.
  */
 export { advance, remainingBytes, batchEnd, nextBatch, IOV_MAX } from './response-vector'
-export { serializeHead, headOptionsFromResponse, responseHeaderEntries } from './head'
+export { serializeHead, headOptionsFromResponse, responseHeaderEntries, responseHeadMissing, flatMerge } from './head'
+export type { FlatMerge } from './head'
 export type { Head, HeadOptions, HeaderValue, OutgoingHeaders } from './head'
 export { validateHeaderName, validateHeaderValue, isHttpToken, hasInvalidHeaderChar } from './header-validation'
 export { utcDate, dateLine } from './http-date'

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import http from 'node:http'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { serializeHead, headOptionsFromResponse, responseHeaderEntries, type HeadOptions, type OutgoingHeaders, type Head } from '../src/head'
+import { serializeHead, headOptionsFromResponse, responseHeaderEntries, responseHeadMissing, flatMerge, type HeadOptions, type HeaderValue, type OutgoingHeaders, type Head } from '../src/head'
 import { isHttpToken, hasInvalidHeaderChar } from '../src/header-validation'
 
 // Node's own predicates, to pin the table lookups against the regexes they replace.
@@ -142,6 +142,11 @@ async function run (c: Case): Promise<{ node: Buffer, ours: Head }> {
   return { node, ours }
 }
 
+t.test('this Node has every private part of its responses that the head reads, and a known merge', async t => {
+  t.equal(responseHeadMissing, '', 'nothing missing')
+  t.ok(flatMerge === 'set' || flatMerge === 'append', `writeHead merges a flat list by ${String(flatMerge)}`)
+})
+
 t.test('serializeHead writes the bytes Node writes', async t => {
   for (const c of cases) {
     const { node, ours } = await run(c)
@@ -234,7 +239,9 @@ const optionsArb = fc.record({
   removedConnection: fc.boolean(),
   removedContentLength: fc.boolean(),
   removedTransferEncoding: fc.boolean(),
-  uniqueHeaders: fc.constantFrom(null, new Set(['x-unique']))
+  uniqueHeaders: fc.constantFrom(null, new Set(['x-unique'])),
+  // The response's server is lenient (Node 24 and later then accept more header values).
+  insecureServer: fc.boolean()
 }, { requiredKeys: [] })
 const statusArb = fc.oneof(fc.constantFrom(100, 103, 200, 201, 204, 304, 404, 500, 599, 999), fc.integer({ min: 50, max: 1050 }), fc.double({ min: 90, max: 1010, noNaN: true }))
 const reasonArb = fc.option(valueStringArb, { nil: undefined })
@@ -250,10 +257,14 @@ function shape (kind: string, entries: [string, unknown][]): OutgoingHeaders {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { kUniqueHeaders } = require('_http_outgoing') as { kUniqueHeaders: symbol }
 
+/** Response state: HeadOptions, and whether the server is lenient (insecureHTTPParser), which headOptionsFromResponse reads. */
+type State = HeadOptions & { insecureServer?: boolean }
+
 /** A detached ServerResponse in the state `o` describes, as the server would have made it. */
-function nodeResponse (o: HeadOptions): http.ServerResponse {
-  const req = { method: o.hasBody === false ? 'HEAD' : 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} }
-  const res = new http.ServerResponse(req as http.IncomingMessage)
+function nodeResponse (o: State): http.ServerResponse {
+  const socket = { server: o.insecureServer === true ? { insecureHTTPParser: true } : {} }
+  const req = { method: o.hasBody === false ? 'HEAD' : 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {}, rawHeaders: [], socket }
+  const res = new http.ServerResponse(req as unknown as http.IncomingMessage)
   const r = res as unknown as Record<string | symbol, unknown>
   if (o.sendDate !== undefined) res.sendDate = o.sendDate
   if (o.shouldKeepAlive !== undefined) r.shouldKeepAlive = o.shouldKeepAlive
@@ -276,7 +287,7 @@ const fail = (e: unknown): Outcome => {
   return { ok: false, name: err.name, code: err.code, message: err.message }
 }
 
-function viaNode (status: number, reason: string | undefined, headers: OutgoingHeaders, o: HeadOptions): Outcome {
+function viaNode (status: number, reason: string | undefined, headers: OutgoingHeaders, o: State): Outcome {
   const res = nodeResponse(o)
   const r = res as unknown as { _header: string, _last: boolean, chunkedEncoding: boolean, _hasBody: boolean }
   try {
@@ -286,9 +297,13 @@ function viaNode (status: number, reason: string | undefined, headers: OutgoingH
   return { ok: true, text: maskDate(r._header), last: r._last, chunked: r.chunkedEncoding && r._hasBody, hasBody: r._hasBody }
 }
 
-function viaUs (status: number, reason: string | undefined, headers: OutgoingHeaders, o: HeadOptions): Outcome {
+/** What headOptionsFromResponse makes of the server's leniency on this Node (always false before Node 24). */
+const lenientOf = (o: State): boolean => headOptionsFromResponse(nodeResponse(o)).lenientHeaderValues === true
+
+function viaUs (status: number, reason: string | undefined, headers: OutgoingHeaders, o: State): Outcome {
   try {
-    const h = serializeHead(status, headers, { ...o, statusMessage: reason })
+    const { insecureServer: _insecure, ...options } = o
+    const h = serializeHead(status, headers, { ...options, statusMessage: reason, lenientHeaderValues: lenientOf(o) })
     if (h.head.toString('latin1') !== h.text) throw new Error('head and text disagree')
     return { ok: true, text: maskDate(h.text), last: h.last, chunked: h.chunked, hasBody: h.hasBody }
   } catch (e) { return fail(e) }
@@ -413,10 +428,11 @@ t.test('property: setHeader headers merged like writeHead\'s slow path', async t
       const ourRes = make()
       let ours: Outcome
       try {
-        const opts = { ...headOptionsFromResponse(ourRes), keepAliveTimeout: o.keepAliveTimeout ?? 5000, maxRequestsPerSocket: o.maxRequestsPerSocket ?? 0 }
         const ourHeaders = copy()
         const list = responseHeaderEntries(ourRes, ourHeaders)
         if (list !== null) merged++
+        // Read after the merge: Node 22's writeHead removes the listed names first (sendDate, _removedConnection...).
+        const opts = { ...headOptionsFromResponse(ourRes), keepAliveTimeout: o.keepAliveTimeout ?? 5000, maxRequestsPerSocket: o.maxRequestsPerSocket ?? 0 }
         const h = serializeHead(status, list ?? ourHeaders, { ...opts, validated: list !== null })
         ours = { ok: true, text: maskDate(h.text), last: h.last, chunked: h.chunked, hasBody: h.hasBody }
       } catch (e) { ours = fail(e) }
@@ -424,4 +440,68 @@ t.test('property: setHeader headers merged like writeHead\'s slow path', async t
       return JSON.stringify(ours) === JSON.stringify(nodeOut)
     }), { numRuns: 1500 })
   t.ok(merged > 500, `the merge path ran (${merged})`)
+})
+
+t.test('a flat header list merged into setHeader headers as this Node\'s writeHead merges it', async t => {
+  // Node 20: setHeader per pair. Node 22 and later: removeHeader of every
+  // listed name, then appendHeader per pair (duplicates kept, merged names
+  // last, removeHeader's flags set): the order, the duplicates and the
+  // Date / Connection / Content-Length / Transfer-Encoding lines differ.
+  const cases: [string, [string, HeaderValue][], unknown[], State?][] = [
+    ['a repeated name', [['a', '1'], ['b', '2']], ['a', '3', 'a', '4']],
+    ['a name set before, in another case', [['X-A', '1'], ['z', '2']], ['x-a', '3']],
+    ['Content-Length with no value', [['x', '1']], ['content-length', []], { contentLength: 17 }],
+    ['Transfer-Encoding with no value', [['x', '1']], ['Transfer-Encoding', []]],
+    ['Connection with no value', [['x', '1']], ['Connection', []]],
+    ['Date with no value', [['x', '1']], ['Date', []], { sendDate: true }],
+    ['an empty name', [['x', '1']], ['', 'v', 'y', '2']],
+    ['a Keep-Alive set before and listed again', [['Keep-Alive', ['']]], ['!', '', 'Keep-Alive', 0]],
+    ['Set-Cookie twice', [['set-cookie', 'a=1']], ['Set-Cookie', 'b=2', 'set-cookie', ['c=3', 'd=4']]],
+    ['a Trailer without chunking', [['x', '1']], ['trailer', 'x', 'content-length', 0]],
+    ['a name that is not a string', [['x', '1']], [7, 'v']]
+  ]
+  for (const [name, preset, list, state] of cases) {
+    const o: State = { sendDate: false, ...state }
+    const outcome = (ours: boolean): Outcome => {
+      const res = nodeResponse(o)
+      for (const [k, v] of preset) res.setHeader(k, (Array.isArray(v) ? [...v] : v) as string | number | string[])
+      const headers = list.map(v => Array.isArray(v) ? [...v] : v) as unknown as OutgoingHeaders
+      try {
+        if (!ours) {
+          res.writeHead(200, headers as http.OutgoingHttpHeaders)
+          const r = res as unknown as { _header: string, _last: boolean, chunkedEncoding: boolean, _hasBody: boolean }
+          return { ok: true, text: maskDate(r._header), last: r._last, chunked: r.chunkedEncoding && r._hasBody, hasBody: r._hasBody }
+        }
+        const entries = responseHeaderEntries(res, headers)
+        const h = serializeHead(200, entries, { ...headOptionsFromResponse(res), validated: true })
+        return { ok: true, text: maskDate(h.text), last: h.last, chunked: h.chunked, hasBody: h.hasBody }
+      } catch (e) { return fail(e) }
+    }
+    t.same(outcome(true), outcome(false), name)
+  }
+})
+
+t.test('header values of a lenient server are checked as this Node checks them', async t => {
+  // Node 24 and later validate with the Fetch rules (only NUL, CR, LF and
+  // characters above 0xff refused) when the server is lenient; Node 20 and
+  // 22 refuse every control character whatever the server.
+  const servers: [string, object][] = [['default', {}], ['insecureHTTPParser', { insecureHTTPParser: true }],
+    ['httpValidation relaxed', { httpValidation: 'relaxed' }], ['httpValidation strict', { httpValidation: 'strict', insecureHTTPParser: true }]]
+  for (const [label, server] of servers) {
+    for (const value of ['a\x01b', 'a\x7f', '\x1f', 'a\x00', 'a\rb', 'a\nb', '\u0100', 'caf\u00e9']) {
+      const make = (): http.ServerResponse => new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {}, rawHeaders: [], socket: { server } } as unknown as http.IncomingMessage)
+      const nodeRes = make()
+      let nodeOut: Outcome
+      try {
+        nodeRes.writeHead(200, { 'x-v': value, 'content-length': 0 })
+        nodeOut = { ok: true, text: maskDate((nodeRes as unknown as { _header: string })._header), last: false, chunked: false, hasBody: true }
+      } catch (e) { nodeOut = fail(e) }
+      let ours: Outcome
+      try {
+        const h = serializeHead(200, { 'x-v': value, 'content-length': 0 }, headOptionsFromResponse(make()))
+        ours = { ok: true, text: maskDate(h.text), last: false, chunked: false, hasBody: true }
+      } catch (e) { ours = fail(e) }
+      t.same(ours, nodeOut, `${label}: ${JSON.stringify(value)}`)
+    }
+  }
 })
