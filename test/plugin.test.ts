@@ -256,6 +256,82 @@ t.test('a server with a custom IncomingMessage class keeps node:http connections
   t.ok(incoming, "the user's request class")
 })
 
+t.test("connections: 'node': end()'s callbacks run as node:http runs them, also those given after end()", async (t) => {
+  // Node 24 and later queue end()'s callbacks on the response (kEndCallbacks)
+  // and run them from their own onFinish, before 'finish': a response whose
+  // last bytes the writer wrote runs them the same way.
+  const run = async (ours: boolean) => {
+    const app = Fastify()
+    if (ours) await app.register(vectored, { connections: 'node' })
+    const events: string[] = []
+    app.get('/', (_req, reply) => {
+      reply.hijack()
+      const res = reply.raw
+      res.on('finish', () => {
+        events.push('finish')
+        res.end((err?: Error & { code?: string }) => events.push(`after finish: ${err?.code ?? err}`))
+      })
+      res.writeHead(200, { 'content-length': 1 })
+      res.end('a')
+      res.end((err?: Error & { code?: string }) => events.push(`after end: ${err?.code ?? err}`))
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    t.teardown(() => app.close())
+    const r = await request(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/`)
+    t.equal(await r.body.text(), 'a')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    return events
+  }
+  const stock = await run(false)
+  const ours = await run(true)
+  t.equal(ours.filter((e) => e.startsWith('after end:')).length, 1, 'the callback given after end() ran once')
+  t.same(ours.filter((e) => e.startsWith('after finish:')), ['after finish: ERR_STREAM_ALREADY_FINISHED'], "the one given after 'finish' as stock")
+  if (stock[0] === 'after end: null') {
+    // Node 24 and later: exactly stock's sequence.
+    t.same(ours, stock)
+  } else {
+    // Node 20 and 22 call it at once when the socket took every byte (writableFinished);
+    // the writer still holds them until the end of the tick, so it waits for 'finish'.
+    t.same(stock, ['after end: ERR_STREAM_ALREADY_FINISHED', 'finish', 'after finish: ERR_STREAM_ALREADY_FINISHED'])
+    t.same(ours, ['finish', 'after finish: ERR_STREAM_ALREADY_FINISHED', 'after end: undefined'])
+  }
+})
+
+t.test('a Node without a private part the vectored response uses: node:http\'s own ServerResponse serves, and says what is missing', async (t) => {
+  // A child process whose node:http hides Symbol('kNeedDrain') while the plugin
+  // loads: response.ts checks its Node once, at load, and must fall back, not
+  // throw then or later (from a write callback or a timer).
+  const script = `
+    const real = Object.getOwnPropertySymbols
+    Object.getOwnPropertySymbols = (o) => real(o).filter((s) => s.description !== 'kNeedDrain')
+    const { vectored, VectoredResponse } = require('@vectored/server')
+    Object.getOwnPropertySymbols = real
+    const warnings = []
+    process.on('warning', (w) => warnings.push(w.code + ' ' + w.message))
+    const Fastify = require('fastify')
+    const http = require('node:http')
+    ;(async () => {
+      const app = Fastify()
+      await app.register(vectored, { connections: 'node' })
+      app.get('/', (_req, reply) => { reply.send({ stock: reply.raw.constructor === http.ServerResponse, ours: reply.raw instanceof VectoredResponse }) })
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      const body = await new Promise((resolve, reject) => http.get('http://127.0.0.1:' + app.server.address().port + '/', (res) => {
+        let b = ''
+        res.on('data', (c) => (b += c)).on('end', () => resolve(b))
+      }).on('error', reject))
+      await new Promise((resolve) => setImmediate(resolve))
+      console.log(JSON.stringify({ active: app.vectored.active, reason: app.vectored.reason, body: JSON.parse(body), warnings }))
+      await app.close()
+    })().catch((err) => { console.error(err); process.exit(1) })
+  `
+  const { execFileSync } = await import('node:child_process')
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: __dirname, encoding: 'utf8' }))
+  t.equal(out.active, false, 'not active')
+  t.match(out.reason, /node:http's own ServerResponse serves \(the connections: 'node' option\): the vectored response needs OutgoingMessage's Symbol\('kNeedDrain'\)/)
+  t.same(out.body, { stock: true, ours: false }, "node:http's own ServerResponse answered")
+  t.equal(out.warnings.filter((w: string) => w.startsWith('VECTORED_FALLBACK') && w.includes('kNeedDrain')).length, 1, 'one warning, naming it')
+})
+
 t.test('taken connections: the http.Server options are read when used, and its close methods act on them', async (t) => {
   const app = Fastify({ requestTimeout: 400 })
   await app.register(vectored)

@@ -13,7 +13,7 @@ import * as tls from 'node:tls'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { backend, backendReason, transportMissing } from '@vectored/core'
-import { VectoredResponse, flushBeforeClientError, flushBeforeCloseIdle } from './response'
+import { VectoredResponse, flushBeforeClientError, flushBeforeCloseIdle, responseMissing } from './response'
 import { TransportResponse, TransportServer } from './transport'
 import { takeConnections, takeoverReason } from './take-connections'
 import { chainSymbol, ownSymbol } from './node-symbols'
@@ -137,6 +137,7 @@ async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void
   const { reason, slot } = serverReason(app, opts)
   const onTransport = app.server instanceof TransportServer
   let path = ''
+  let stock = reason
   if (slot !== null) {
     let why = opts.connections === 'node' ? "the connections: 'node' option" : takeoverReason(app.server)
     if (why === '' && transportMissing !== '') {
@@ -146,6 +147,10 @@ async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void
     if (why === '') {
       takeConnections(app.server)
       path = 'vectored connections'
+    } else if (responseMissing !== '') {
+      // node:http keeps the connections and its own ServerResponse: the stock path.
+      stock = `node:http's own ServerResponse serves (${why}): the vectored response needs ${responseMissing}, which Node ${process.version} lacks`
+      warnFallback('response', stock)
     } else {
       ;(app.server as unknown as Record<symbol, unknown>)[slot] = VectoredResponse
       app.server.prependListener('clientError', flushBeforeClientError)
@@ -153,11 +158,11 @@ async function plugin(app: FastifyInstance, opts: VectoredOptions): Promise<void
       path = `node:http connections (${why})`
     }
   }
-  const active = slot !== null || onTransport
+  const active = path !== '' || onTransport
   const decorator: VectoredDecorator = {
     active,
     // On vectored's own transport every reply goes through the writer already.
-    reason: active ? `${backendReason || `${backend.name} backend`}, ${onTransport ? 'vectored transport' : path}` : reason,
+    reason: active ? `${backendReason || `${backend.name} backend`}, ${onTransport ? 'vectored transport' : path}` : stock,
     stats,
   }
   app.decorate('vectored', decorator)

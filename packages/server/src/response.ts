@@ -6,10 +6,11 @@
  * core's SocketWriter instead, which writes them on the fd with writev.
  * docs/plugin.md explains each override with the upstream lines it mirrors.
  */
+import { EventEmitter } from 'node:events'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
-import type { Socket } from 'node:net'
-import { SocketWriter, headOptionsFromResponse, serializeHead, type Head, type OutgoingHeaders } from '@vectored/core'
+import { Socket } from 'node:net'
+import { SocketWriter, headOptionsFromResponse, responseHeadMissing, serializeHead, type Head, type OutgoingHeaders } from '@vectored/core'
 import { counters, countFallback } from './stats'
 import { vectorPiecesOf } from './vector-payload'
 import { endFileStream, isUnreadFileStream, takeFileStream } from './file-stream'
@@ -69,16 +70,145 @@ const kBodyBytes = Symbol('vectored.bodyBytes')
 /** The Head serializeHead built for this response (its Buffer is the head's bytes), or null. */
 const kHead = Symbol('vectored.head')
 
-// Node's private symbols on OutgoingMessage, found by description on a probe.
-const probe = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as http.IncomingMessage)
+// ---- What this file takes from node:http, checked once when it loads ----
+//
+// Every private part of OutgoingMessage / ServerResponse that the overrides
+// below read, set or call is looked for on a probe response here. If one is
+// missing, responseMissing names it, the plugin keeps node:http's own
+// ServerResponse (index.ts), and VectoredResponse loses its overrides (the
+// end of this file), so nothing can throw later from a timer or a callback.
+
+const missing: string[] = []
+
+function probeRequest(): http.IncomingMessage {
+  return { method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {}, rawHeaders: [], socket: { server: {} } } as never
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+const probe = (() => {
+  try {
+    return new http.ServerResponse(probeRequest())
+  } catch (err) {
+    missing.push(`a probe ServerResponse (${describe(err)})`)
+    return null
+  }
+})()
+
+/** Node's private symbols on OutgoingMessage (lib/internal/http.js, lib/_http_outgoing.js), found by description. */
 function nodeSymbol(description: string): symbol {
-  const found = ownSymbol(probe, description)
-  if (found === undefined) throw new Error(`vectored: this Node has no OutgoingMessage symbol ${description}`)
-  return found
+  const found = probe === null ? undefined : ownSymbol(probe, description)
+  if (found !== undefined) return found
+  missing.push(`OutgoingMessage's Symbol('${description}')`)
+  return Symbol(description)
 }
 const kNeedDrain = nodeSymbol('kNeedDrain')
 const kCorked = nodeSymbol('corked')
 const kOutHeaders = nodeSymbol('kOutHeaders')
+
+const METHODS = ['_send', '_implicitHeader', '_finish', '_writeRaw', '_flushOutput', 'assignSocket', 'detachSocket'] as const
+const FIELDS = ['_header', '_headerSent', '_hasBody', '_last', '_contentLength', '_expect_continue', '_sent100',
+  'chunkedEncoding', 'outputData', 'outputSize', 'finished', '_onPendingData', 'strictContentLength'] as const
+if (probe !== null) {
+  for (const name of METHODS) {
+    if (typeof (probe as unknown as Record<string, unknown>)[name] !== 'function') missing.push(`ServerResponse.prototype.${name}()`)
+  }
+  for (const name of FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(probe, name)) missing.push(`ServerResponse#${name}`)
+  }
+}
+if (!Object.prototype.hasOwnProperty.call(new Socket(), '_hadError')) missing.push('net.Socket#_hadError')
+
+/**
+ * OutgoingMessage's own writableLength getter: what Node holds of a
+ * response (outputSize, and on Node 24 and later the chunks it buffers
+ * while corked, kChunkedBuffer, with their framing) plus the socket's.
+ */
+const nodeWritableLength = Object.getOwnPropertyDescriptor(http.OutgoingMessage.prototype, 'writableLength')?.get
+if (typeof nodeWritableLength !== 'function') missing.push('the OutgoingMessage.prototype.writableLength getter')
+
+/**
+ * Who moves the corks of a response made before it had a socket
+ * (res.cork() then, counted in kCorked) onto the socket once it has one:
+ * - Node 20: _flushOutput, `while (this[kCorked]) { this[kCorked]--; socket.cork(); }`;
+ * - Node 22 and later: the `socket` setter (lib/_http_outgoing.js,
+ *   `for (let n = 0; n < this[kCorked]; n++) { val?.cork(); ... }`), and
+ *   kCorked keeps counting the corks the socket carries: msg.cork() is
+ *   `this[kCorked]++; this[kSocket]?.cork()`, and Node 24's write_ corks
+ *   the response (msg.cork(), then connectionCorkNT's msg.uncork() a tick
+ *   later), so _flushOutput must not move them again (the socket would stay
+ *   corked, and the writer hand every byte to it).
+ * Probed with assignSocket on a fake socket that counts its corks.
+ */
+const corksMovedBy: 'setter' | 'flushOutput' = (() => {
+  if (probe === null || missing.length > 0) return 'flushOutput'
+  try {
+    const res = new http.ServerResponse(probeRequest()) as unknown as http.ServerResponse & Record<symbol, number>
+    let corks = 0
+    const fake = Object.assign(new EventEmitter(), {
+      writable: false,
+      _httpMessage: null as unknown,
+      cork() { corks++ },
+      uncork() { corks-- },
+    })
+    res.cork()
+    if (res[kCorked] !== 1) {
+      missing.push(`res.cork() before a socket counted in Symbol('corked') (it reads ${String(res[kCorked])})`)
+      return 'flushOutput'
+    }
+    res.assignSocket(fake as unknown as Socket)
+    if (fake._httpMessage !== res) missing.push('assignSocket setting socket._httpMessage')
+    const moved = corks === 1 ? 'setter' : 'flushOutput'
+    res.detachSocket(fake as unknown as Socket)
+    return moved
+  } catch (err) {
+    missing.push(`a probe assignSocket (${describe(err)})`)
+    return 'flushOutput'
+  }
+})()
+
+/**
+ * Where end(callback) keeps the callback: Node 20 and 22 listen to 'finish'
+ * (`this.once('finish', callback)`); Node 24 and later queue it on the
+ * response (queueEndCallback: `msg[kEndCallbacks].push(callback)`), and only
+ * Node's onFinish calls it, with kWritableFinished set: a response that
+ * VectoredResponse finishes itself must do the same (emitFinish), or a
+ * callback given to end() after its end() would never run. Probed with
+ * end(callback) on a detached response.
+ */
+const endCallbacks: { queue: symbol; writableFinished: symbol; flushError: symbol | undefined } | null = (() => {
+  if (probe === null) return null
+  try {
+    const res = new http.ServerResponse(probeRequest()) as unknown as http.ServerResponse & Record<symbol, unknown>
+    const callback = () => {}
+    res.end(callback)
+    if (res.listenerCount('finish') === 1) return null // Node 20, 22: on 'finish'
+    const queue = ownSymbol(res, 'kEndCallbacks')
+    const writableFinished = ownSymbol(res, 'kWritableFinished')
+    if (queue === undefined || !Array.isArray(res[queue]) || !(res[queue] as unknown[]).includes(callback)) {
+      missing.push("end(callback)'s queue, Symbol('kEndCallbacks')")
+    } else if (writableFinished === undefined) {
+      missing.push("OutgoingMessage's Symbol('kWritableFinished')")
+    } else {
+      return { queue, writableFinished, flushError: ownSymbol(res, 'kFlushError') }
+    }
+  } catch (err) {
+    missing.push(`a probe end(callback) (${describe(err)})`)
+  }
+  return null
+})()
+
+/**
+ * What VectoredResponse needs from node:http and this Node lacks, named;
+ * empty when it has all of it. When it is not empty the plugin keeps
+ * node:http's own ServerResponse.
+ */
+export const responseMissing: string = missing.join(', ')
+
+/** serializeHead mirrors this Node's writeHead for the responses node:http makes (else writeHead is Node's). */
+const headFromCore = responseHeadMissing === ''
 
 function noop(): void {}
 
@@ -91,11 +221,45 @@ function toBytes(data: string | Bytes, encoding: BufferEncoding | null | undefin
   return typeof data === 'string' ? Buffer.from(data, encoding || 'utf8') : data
 }
 
-/** Node's onFinish in _http_outgoing.js. */
+function destroyedError(): Error {
+  return Object.assign(new Error('Cannot call end after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' })
+}
+
+/**
+ * Node's onFinish in _http_outgoing.js, for a response whose last byte the
+ * writer put in the kernel. Node 20 and 22:
+ *   if (outmsg && outmsg.socket && outmsg.socket._hadError) return;
+ *   outmsg.emit('finish');
+ * Node 24 and later also hold end()'s callbacks (kEndCallbacks) and the
+ * writableFinished state (kWritableFinished) until then:
+ *   if (err || outmsg[kErrored] || outmsg[kSocket]?.errored || outmsg[kSocket]?._hadError) {
+ *     outmsg[kFlushError] = err ?? getEndCallbackError(outmsg); flushEndCallbacks(...); return; }
+ *   outmsg[kWritableFinished] = true; flushEndCallbacks(outmsg, null); outmsg.emit('finish');
+ */
 function emitFinish(res: VectoredResponse): void {
   const socket = res.socket as HttpSocket | null
-  if (socket !== null && socket._hadError) return
+  if (endCallbacks === null) {
+    if (socket !== null && socket._hadError) return
+    res.emit('finish')
+    return
+  }
+  const self = res as unknown as Record<symbol, unknown>
+  const failed = res.errored ?? socket?.errored ?? (socket?._hadError ? destroyedError() : null)
+  if (failed) {
+    if (endCallbacks.flushError !== undefined) self[endCallbacks.flushError] = failed
+    flushEndCallbacks(self, failed)
+    return
+  }
+  self[endCallbacks.writableFinished] = true
+  flushEndCallbacks(self, null)
   res.emit('finish')
+}
+
+function flushEndCallbacks(self: Record<symbol, unknown>, err: Error | null): void {
+  const callbacks = self[endCallbacks!.queue] as ((err: Error | null) => void)[] | null
+  if (callbacks == null) return
+  self[endCallbacks!.queue] = null
+  for (let i = 0; i < callbacks.length; i++) callbacks[i]!(err)
 }
 
 /**
@@ -122,11 +286,42 @@ function onWriterDrain(this: SocketWriter): void {
     socket[kHeldReading] = undefined
     held.update(-held.share)
   }
-  const msg = socket._httpMessage as (http.ServerResponse & Record<symbol, unknown>) | null
-  if (msg !== null && !msg.writableEnded && msg[kNeedDrain] === true) {
-    msg[kNeedDrain] = false
-    msg.emit('drain')
+  const msg = socket._httpMessage
+  if (msg instanceof VectoredResponse) drainIfEmpty(msg)
+}
+
+/** On a response: an empty write is queued on the writer, to look at 'drain' again once the writer is empty. */
+const kDrainQueued = Symbol('vectored.drainQueued')
+
+/**
+ * Node's 'drain' of a response, as socketOnDrain and uncork emit it (Node
+ * 24, lib/_http_server.js: "Only emit 'drain' once the message has no data
+ * pending anywhere, so that msg.writableLength === 0 when the event
+ * fires"): after a write that returned false (kNeedDrain), once nothing of
+ * the response is pending, the writer's bytes included. Node cannot see
+ * those emptying, so while the writer holds bytes an empty write is queued
+ * behind them and this runs again from its callback. Called after every
+ * step that moves a response's bytes (the writer's 'drain', uncork,
+ * _flushOutput); it does not matter which write said false (the writer,
+ * or Node 24's own verdict on its corked chunks, with the socket's mark).
+ */
+function drainIfEmpty(res: VectoredResponse): void {
+  const self = res as unknown as NodeResponse & Record<symbol, unknown>
+  if (self[kNeedDrain] !== true || self.finished || res.destroyed) return
+  const socket = res.socket as HttpSocket | null
+  if (res.writableLength === 0) {
+    self[kNeedDrain] = false
+    res.emit('drain')
+    return
   }
+  const writer = socket === null ? undefined : socket[kWriter]
+  // Bytes in Node's hands only (its queue, the socket's): Node emits when they go.
+  if (writer == null || writer.pendingBytes === 0 || self[kDrainQueued] === true) return
+  self[kDrainQueued] = true
+  writer.write([], () => {
+    self[kDrainQueued] = false
+    drainIfEmpty(res)
+  })
 }
 
 /**
@@ -174,7 +369,7 @@ export function flushBeforeCloseIdle(server: http.Server): void {
     // Node sets its connection list when the server starts listening.
     const kConnections = ownSymbol(this, 'http.server.connections')
     const connections = kConnections === undefined ? undefined : this[kConnections]
-    if (connections === undefined) return closeIdle.call(this)
+    if (connections == null || typeof connections.idle !== 'function') return closeIdle.call(this)
     if (closeIdle !== http.Server.prototype.closeIdleConnections) {
       // A server's own closeIdleConnections runs as it is, after a flush.
       for (const { socket } of connections.idle()) socket[kWriter]?.flush()
@@ -192,6 +387,18 @@ export function flushBeforeCloseIdle(server: http.Server): void {
       socket.destroy()
     }
   }
+}
+
+/**
+ * Node's end(): "Fully uncork connection on end()" (`socket._writableState.corked
+ * = 1; socket.uncork()`), then the response's own corks back to none (Node 20:
+ * `this[kCorked] = 0`; Node 22 and later: `this[kCorked] = 1; this.uncork()`,
+ * which leaves the socket uncorked too).
+ */
+function uncorkForEnd(res: http.ServerResponse): void {
+  const socket = res.socket
+  if (socket !== null) while (socket.writableCorked > 0) socket.uncork()
+  ;(res as unknown as Record<symbol, number>)[kCorked] = 0
 }
 
 /** Is `socket` ready for `res` to write on it now, in order? */
@@ -227,13 +434,19 @@ export class VectoredResponse extends http.ServerResponse {
   override writeHead(statusCode: number, reason?: unknown, obj?: unknown): this {
     const self = this as unknown as NodeResponse & Record<symbol, unknown>
     const headers = typeof reason === 'string' ? undefined : (obj ?? reason)
-    if (typeof reason === 'string' || typeof statusCode !== 'number' || headers == null || typeof headers !== 'object' ||
+    if (!headFromCore || typeof reason === 'string' || typeof statusCode !== 'number' || headers == null || typeof headers !== 'object' ||
       Array.isArray(headers) || self._header !== null || self[kOutHeaders] != null || this.statusMessage ||
       !self._hasBody || self._last || self.chunkedEncoding || (self._expect_continue && !self._sent100) ||
       statusCode < 200 || statusCode > 999 || statusCode === 204 || statusCode === 304 || statusCode !== (statusCode | 0)) {
       return super.writeHead(statusCode, reason as never, obj as never)
     }
-    const head = serializeHead(statusCode, headers as OutgoingHeaders, headOptionsFromResponse(this))
+    let head: Head
+    try {
+      head = serializeHead(statusCode, headers as OutgoingHeaders, headOptionsFromResponse(this))
+    } catch {
+      // Nothing was built nor set: Node's writeHead throws its own error (or, on a Node whose rules differ, accepts).
+      return super.writeHead(statusCode, reason as never, obj as never)
+    }
     this.statusMessage = http.STATUS_CODES[statusCode] || 'unknown'
     this.statusCode = statusCode
     this.shouldKeepAlive = head.shouldKeepAlive
@@ -303,7 +516,8 @@ export class VectoredResponse extends http.ServerResponse {
     // reply.sendVector's payload: its pieces go out unjoined, or joined for Node.
     const vector = vectorPiecesOf(chunk)
     if (
-      typeof chunk === 'function' || typeof encoding === 'function' || this.writableEnded ||
+      // A callback: Node's end() calls it as this line does (Node 24: before 'finish', with an error if any).
+      typeof chunk === 'function' || typeof encoding === 'function' || typeof callback === 'function' || this.writableEnded ||
       self._headerSent || self.outputData.length !== 0 || this.strictContentLength ||
       (chunk != null && typeof chunk !== 'string' && !(chunk instanceof Uint8Array))
     ) {
@@ -352,7 +566,6 @@ export class VectoredResponse extends http.ServerResponse {
     } else {
       pieces = [headBytes ?? Buffer.from(header, 'latin1'), body]
     }
-    if (typeof callback === 'function') this.once('finish', callback as () => void)
     return this.endWith(writer, pieces)
   }
 
@@ -366,7 +579,7 @@ export class VectoredResponse extends http.ServerResponse {
     const self = this as unknown as NodeResponse & Record<symbol, unknown>
     self._headerSent = true
     self.finished = true
-    self[kCorked] = 0
+    uncorkForEnd(this)
     const socket = this.req.socket as HttpSocket
     socket[kHanded] = this
     counters.responses++
@@ -445,9 +658,11 @@ export class VectoredResponse extends http.ServerResponse {
     const self = this as unknown as NodeResponse & Record<symbol, number>
     const writer = ownsSocket(this, socket as HttpSocket) ? writerFor(socket) : null
     if (writer === null) return (http.ServerResponse.prototype as unknown as NodeResponse)._flushOutput.call(this, socket)
-    while (self[kCorked]! > 0) {
-      self[kCorked]!--
-      socket.cork()
+    if (corksMovedBy === 'flushOutput') {
+      while (self[kCorked]! > 0) {
+        self[kCorked]!--
+        socket.cork()
+      }
     }
     const output = self.outputData
     if (output.length === 0) return undefined
@@ -466,6 +681,12 @@ export class VectoredResponse extends http.ServerResponse {
     self._onPendingData(-self.outputSize)
     self.outputSize = 0
     return ret
+  }
+
+  /** Node 24's uncork flushes the chunks it held while corked: they may now be in the writer. */
+  override uncork(): void {
+    super.uncork()
+    drainIfEmpty(this)
   }
 
   /** Readable.pipe(res) announces itself with 'pipe' before the first read: files go by sendfile. */
@@ -503,7 +724,7 @@ export class VectoredResponse extends http.ServerResponse {
     const head = Buffer.from(self._header!, 'latin1')
     self._headerSent = true
     self.finished = true
-    self[kCorked] = 0
+    uncorkForEnd(this)
     socket[kHanded] = this
     counters.responses++
     counters.files++
@@ -533,16 +754,17 @@ export class VectoredResponse extends http.ServerResponse {
 
 }
 
+/** The methods above that replace node:http's. */
+const OVERRIDES = ['writeHead', 'write', 'end', '_finish', '_writeRaw', '_flushOutput', 'uncork', 'emit'] as const
+
 // Accessors over Node's prototype properties (TypeScript types them as fields).
-Object.defineProperties(VectoredResponse.prototype, {
-  /** Node counts socket.writableLength; bytes in the writer are just as unsent. */
+const ACCESSORS: PropertyDescriptorMap = {
+  /** Node's count (its queue, its corked chunks, the socket's); bytes in the writer are just as unsent. */
   writableLength: {
     get(this: VectoredResponse): number {
-      const self = this as unknown as NodeResponse
       const socket = this.socket as HttpSocket | null
-      if (socket === null) return self.outputSize
-      const writer = socket[kWriter]
-      return self.outputSize + socket.writableLength + (writer ? writer.pendingBytes : 0)
+      const writer = socket === null ? undefined : socket[kWriter]
+      return nodeWritableLength!.call(this) + (writer ? writer.pendingBytes : 0)
     },
   },
   writableFinished: {
@@ -550,4 +772,12 @@ Object.defineProperties(VectoredResponse.prototype, {
       return this.writableEnded && this.writableLength === 0 && this[kEarly] === 0
     },
   },
-})
+}
+
+if (responseMissing === '') {
+  Object.defineProperties(VectoredResponse.prototype, ACCESSORS)
+} else {
+  // This Node lacks something the overrides use: VectoredResponse is node:http's
+  // ServerResponse in every respect (and the plugin does not install it).
+  for (const name of OVERRIDES) delete (VectoredResponse.prototype as unknown as Record<string, unknown>)[name]
+}
