@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { Socket } from 'node:net'
+import { Socket } from 'node:net'
 import { constants } from 'node:os'
 import { isUint8Array } from 'node:util/types'
 import type { WaitHandle } from '@vectored/native'
@@ -122,15 +122,29 @@ function warnPortableOnce(): void {
   process.emitWarning(backendReason, { code: 'VECTORED_PORTABLE_BACKEND' })
 }
 
+/**
+ * net.Socket's private _unrefTimer() (lib/net.js, every line from 20 to 26):
+ * the writer calls it when its bytes move, as libuv's write queue moving
+ * re-arms the idle timer in stock Node (Socket.prototype._onTimeout). A Node
+ * without it would time out a slow reader mid-response: then only the stock
+ * mode (socket.write) writes, checked once here.
+ */
+const noUnrefTimer = typeof (Socket.prototype as Partial<NodeSocket>)._unrefTimer === 'function'
+  ? ''
+  : `net.Socket.prototype._unrefTimer() is missing on Node ${process.version} (the idle timer could not see the writer's progress)`
+
 /** Which mode a socket allows, and why (the reason is empty for the best one). */
 export function chooseMode(socket: Socket): { mode: WriterMode; reason: string } {
   const s = socket as NodeSocket
   if (s.encrypted === true) return { mode: 'stock', reason: 'TLS: the fd carries ciphertext' }
+  if (noUnrefTimer !== '') return { mode: 'stock', reason: noUnrefTimer }
   const handle = s._handle
   if (handle == null) return { mode: 'stock', reason: 'the socket has no handle' }
   const kind = (handle as { constructor?: { name?: string } }).constructor?.name
   if (kind !== 'TCP' && kind !== 'Pipe') return { mode: 'stock', reason: `the handle is ${kind}, not plain TCP or a pipe` }
   if (typeof handle.fd !== 'number' || handle.fd < 0) return { mode: 'stock', reason: 'the handle has no fd here' }
+  // Read before every direct write (Node's own bytes go first): without it, order could not hold.
+  if (typeof handle.writeQueueSize !== 'number') return { mode: 'stock', reason: `the ${kind} handle has no writeQueueSize here` }
   return { mode: fdBackend.name, reason: backendReason }
 }
 

@@ -384,6 +384,17 @@ t.test('chooseMode: a socket without a handle is served by the stock mode', asyn
   t.match(chosen.reason, /no handle/)
 })
 
+t.test('chooseMode: a handle without writeQueueSize (how the writer sees Node\'s own queue) is served by the stock mode', async (t) => {
+  // Every line from 20 to 26 has it on TCP and Pipe handles; a Node without it must not get direct writes.
+  const socket = new net.Socket()
+  class TCP { fd = 3 }
+  ;(socket as unknown as { _handle: unknown })._handle = new TCP()
+  const chosen = chooseMode(socket)
+  ;(socket as unknown as { _handle: unknown })._handle = null
+  t.equal(chosen.mode, 'stock')
+  t.match(chosen.reason, /no writeQueueSize/)
+})
+
 for (const mode of modes) {
   t.test(`${mode}: socket.end() while the writer holds bytes waits for them (client half-close)`, async (t) => {
     // As node:http does: allowHalfOpen, and socket.end() when the client's FIN arrives.
