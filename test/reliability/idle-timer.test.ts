@@ -18,7 +18,11 @@ const BODY = Buffer.alloc(256 * 1024, 7)
 
 for (const mode of ['native', 'portable', 'stock'] as WriterMode[]) {
   t.test(`${mode}: a slow reader of one large vector is not idle`, async (t) => {
-    const sink = await startPairedSink({ receiveBuffer: 4096 })
+    // The reader is slow at the socket, not only at 'data': with Node 22's
+    // 64 KiB stream buffers a paused peer would take 64 KiB off the kernel
+    // at once, and the sender (stock Node's socket.write too) would see no
+    // progress while the peer drains them, longer than the timeout.
+    const sink = await startPairedSink({ receiveBuffer: 4096, highWaterMark: 4096 })
     t.teardown(() => sink.close())
     const { socket, peer } = await sink.connect(4096)
     let timedOut = 0
