@@ -300,10 +300,10 @@ const kDrainQueued = Symbol('vectored.drainQueued')
  * fires"): after a write that returned false (kNeedDrain), once nothing of
  * the response is pending, the writer's bytes included. Node cannot see
  * those emptying, so while the writer holds bytes an empty write is queued
- * behind them and this runs again from its callback. Called after every
- * step that moves a response's bytes (the writer's 'drain', uncork,
- * _flushOutput); it does not matter which write said false (the writer,
- * or Node 24's own verdict on its corked chunks, with the socket's mark).
+ * behind them and this runs again from its callback. Called where Node
+ * cannot see a response's bytes move (the writer's 'drain', after uncork);
+ * it does not matter which write said false (the writer, or Node 24's own
+ * verdict on its corked chunks, with the socket's mark).
  */
 function drainIfEmpty(res: VectoredResponse): void {
   const self = res as unknown as NodeResponse & Record<symbol, unknown>
