@@ -19,7 +19,7 @@ import {
   validateHeaderName,
   validateHeaderValue
 } from './header-validation'
-import { ownSymbol } from './node-internals'
+import { flatMerge, headInternals } from './node-internals'
 
 export type HeaderValue = string | number | readonly (string | number)[]
 
@@ -493,117 +493,11 @@ interface ResponseInternals {
   _isLenientHeaderValidation?: () => boolean
 }
 
-// ---- What this Node does, probed once on node:http itself ----
+// What this Node does (kOutHeaders, kUniqueHeaders, how writeHead merges a
+// flat list, lenient header values) is probed once on node:http itself in
+// node-internals.ts.
+const { kUniqueHeaders, kOutHeaders, lenientHeaders } = headInternals
 
-/** A request as ServerResponse's constructor reads it (method, version, headers), on a fake socket of `server`. */
-function probeRequest (server: object = {}): import('node:http').IncomingMessage {
-  return { method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {}, rawHeaders: [], socket: { server } } as never
-}
-
-function describe (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
-// Node exports the symbol from the public-but-undocumented _http_outgoing module.
-const kUniqueHeaders: symbol | undefined = (() => {
-  try {
-    return (require('_http_outgoing') as { kUniqueHeaders?: symbol }).kUniqueHeaders
-  } catch {
-    return undefined
-  }
-})()
-
-/** Node keeps setHeader's headers under Symbol('kOutHeaders') (lib/internal/http.js), own on every OutgoingMessage. */
-const kOutHeaders: symbol | undefined = (() => {
-  try {
-    return ownSymbol(new ServerResponse(probeRequest()), 'kOutHeaders')
-  } catch {
-    return undefined
-  }
-})()
-
-/**
- * How writeHead's slow path (setHeader headers, then writeHead with more)
- * merges a flat [name, value, ...] list, read off Node's own writeHead:
- * - 'set' (Node 20): `if (k) this.setHeader(k, obj[n + 1])` per pair, so a
- *   later pair replaces an earlier one of the same name, in its place;
- * - 'append' (Node 22 and later, lib/_http_server.js: "Headers in obj should
- *   override previous headers but still allow explicit duplicates"):
- *   `this.removeHeader(k)` for every pair first, then
- *   `if (k) this.appendHeader(k, obj[n + 1])`, so duplicates are kept, a
- *   merged name moves behind the others, and removeHeader's flags
- *   (_removedConnection, _removedContLen, _removedTE, sendDate = false) are set.
- * An object of headers is merged with setHeader on every line.
- */
-export type FlatMerge = 'set' | 'append'
-
-function probeFlatMerge (): { merge: FlatMerge | null, why: string } {
-  try {
-    const res = new ServerResponse(probeRequest())
-    res.setHeader('a', '1')
-    res.setHeader('b', '2')
-    res.writeHead(200, ['a', '3', 'a', '4'])
-    const names = res.getHeaderNames().join(',')
-    const a = res.getHeader('a')
-    if (names === 'a,b' && a === '4') return { merge: 'set', why: '' }
-    if (names === 'b,a' && Array.isArray(a) && a.join(',') === '3,4') return { merge: 'append', why: '' }
-    return { merge: null, why: `writeHead merged a flat header list into setHeader headers as names ${names}, a = ${JSON.stringify(a)}` }
-  } catch (err) {
-    return { merge: null, why: `a probe writeHead threw (${describe(err)})` }
-  }
-}
-
-/**
- * Whether Node validates header values leniently for a lenient server
- * (Node 24 and later; Node 20 and 22 are always strict), and how to ask a
- * response: res._isLenientHeaderValidation() (lib/_http_outgoing.js).
- */
-function probeLenient (): { lenient: 'never' | 'method' | null, why: string } {
-  let accepted = false
-  try {
-    new ServerResponse(probeRequest({ insecureHTTPParser: true })).setHeader('x', 'a\x01')
-    accepted = true
-  } catch {
-    // Strict for every server: this line has no lenient header values.
-  }
-  if (!accepted) return { lenient: 'never', why: '' }
-  if (typeof (ServerResponse.prototype as unknown as ResponseInternals)._isLenientHeaderValidation === 'function') return { lenient: 'method', why: '' }
-  return { lenient: null, why: 'Node accepts lenient header values but has no OutgoingMessage.prototype._isLenientHeaderValidation()' }
-}
-
-/** The fields of a fresh ServerResponse that headOptionsFromResponse reads; each must be an own property. */
-const RESPONSE_FIELDS = ['sendDate', 'shouldKeepAlive', 'useChunkedEncodingByDefault', '_hasBody', '_keepAliveTimeout',
-  'maxRequestsOnConnectionReached', '_contentLength', '_removedConnection', '_removedContLen', '_removedTE',
-  '_expect_continue', '_sent100', '_defaultKeepAlive'] as const
-
-function probeFields (): string[] {
-  const missing: string[] = []
-  try {
-    const res = new ServerResponse(probeRequest()) as unknown as Record<string | symbol, unknown>
-    for (const name of RESPONSE_FIELDS) if (!Object.prototype.hasOwnProperty.call(res, name)) missing.push(`ServerResponse#${name}`)
-    // Set on each response by the server (parserOnIncoming: res[kUniqueHeaders] = server[kUniqueHeaders]), not by the constructor.
-    if (typeof kUniqueHeaders !== 'symbol') missing.push("require('_http_outgoing').kUniqueHeaders")
-    if (kOutHeaders === undefined) missing.push("ServerResponse's Symbol('kOutHeaders')")
-  } catch (err) {
-    missing.push(`a probe ServerResponse (${describe(err)})`)
-  }
-  return missing
-}
-
-const flatMergeProbe = probeFlatMerge()
-const lenientProbe = probeLenient()
-const missingFields = probeFields()
-
-/** How this Node's writeHead merges a flat header list into setHeader headers (null: neither known way). */
-export const flatMerge: FlatMerge | null = flatMergeProbe.merge
-
-/**
- * What headOptionsFromResponse / responseHeaderEntries need from node:http's
- * responses and this Node lacks or does differently, named; empty when they
- * mirror it exactly. A caller that builds real responses' heads with them
- * takes Node's own writeHead when this is not empty.
- */
-export const responseHeadMissing: string = [...missingFields, flatMergeProbe.why, lenientProbe.why].filter(s => s !== '').join(', ')
 
 /**
  * The HeadOptions of a node:http ServerResponse whose head is not yet sent,
@@ -629,7 +523,7 @@ export function headOptionsFromResponse (res: ServerResponse): HeadOptions {
     removedTransferEncoding: r._removedTE,
     expectContinuePending: r._expect_continue === true && r._sent100 !== true,
     uniqueHeaders: unique ?? null,
-    lenientHeaderValues: lenientProbe.lenient === 'method' && r._isLenientHeaderValidation!() === true
+    lenientHeaderValues: lenientHeaders === 'method' && r._isLenientHeaderValidation!() === true
   }
 }
 

@@ -3,8 +3,7 @@
  * writer. Nothing here knows Fastify. See docs/architecture.md.
  */
 export { advance, remainingBytes, batchEnd, nextBatch, IOV_MAX } from './response-vector'
-export { serializeHead, headOptionsFromResponse, responseHeaderEntries, responseHeadMissing, flatMerge } from './head'
-export type { FlatMerge } from './head'
+export { serializeHead, headOptionsFromResponse, responseHeaderEntries } from './head'
 export type { Head, HeadOptions, HeaderValue, OutgoingHeaders } from './head'
 export { validateHeaderName, validateHeaderValue, isHttpToken, hasInvalidHeaderChar } from './header-validation'
 export { utcDate, dateLine } from './http-date'
@@ -20,5 +19,5 @@ export { backend, backendReason } from './backends'
 export type { Backend } from './backends'
 export { stats, snapshotStats } from './stats'
 export type { WriterStats } from './stats'
-export { transportInternals, transportMissing, lenientFlags, chunkFraming, serverSymbols, ownSymbol, chainSymbol, findHTTPParser, findConnectionsList, checkParse, checkSocketMethods } from './node-internals'
-export type { NodeParser, HTTPParserClass, ConnectionsList, TransportInternals } from './node-internals'
+export { transportInternals, transportMissing, lenientFlags, chunkFraming, serverSymbols, responseInternals, responseMissing, responseHeadMissing, flatMerge, ownSymbol, chainSymbol, findHTTPParser, findConnectionsList, checkParse, checkSocketMethods } from './node-internals'
+export type { NodeParser, HTTPParserClass, ConnectionsList, TransportInternals, FlatMerge } from './node-internals'

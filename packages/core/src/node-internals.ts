@@ -9,6 +9,7 @@
  * timer or a callback. docs/node-internals.md lists each thing, why it is
  * used, and where each Node line defines it.
  */
+import { EventEmitter } from 'node:events'
 import * as http from 'node:http'
 import * as net from 'node:net'
 
@@ -286,3 +287,252 @@ export const chunkFraming: { corked: boolean; tick: boolean } = (() => {
     return { corked: false, tick: false }
   }
 })()
+
+/** A request as ServerResponse's constructor reads it (method, version, headers), on a fake socket of `server`. */
+function probeRequest (server: object = {}): http.IncomingMessage {
+  return { method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {}, rawHeaders: [], socket: { server } } as never
+}
+
+// ---- VectoredResponse (@vectored/server, response.ts): node:http's ServerResponse internals ----
+//
+// Every private part of OutgoingMessage / ServerResponse that
+// VectoredResponse's overrides read, set or call is looked for on a probe
+// response here. If one is missing, responseMissing names it, the plugin
+// keeps node:http's own ServerResponse, and VectoredResponse loses its
+// overrides, so nothing can throw later from a timer or a callback.
+
+const missing: string[] = []
+
+
+const probe = (() => {
+  try {
+    return new http.ServerResponse(probeRequest())
+  } catch (err) {
+    missing.push(`a probe ServerResponse (${describe(err)})`)
+    return null
+  }
+})()
+
+/** Node's private symbols on OutgoingMessage (lib/internal/http.js, lib/_http_outgoing.js), found by description. */
+function nodeSymbol(description: string): symbol {
+  const found = probe === null ? undefined : ownSymbol(probe, description)
+  if (found !== undefined) return found
+  missing.push(`OutgoingMessage's Symbol('${description}')`)
+  return Symbol(description)
+}
+const kNeedDrain = nodeSymbol('kNeedDrain')
+const kCorked = nodeSymbol('corked')
+const kOutHeaders = nodeSymbol('kOutHeaders')
+
+const METHODS = ['_send', '_implicitHeader', '_finish', '_writeRaw', '_flushOutput', 'assignSocket', 'detachSocket'] as const
+const FIELDS = ['_header', '_headerSent', '_hasBody', '_last', '_contentLength', '_expect_continue', '_sent100',
+  'chunkedEncoding', 'outputData', 'outputSize', 'finished', '_onPendingData', 'strictContentLength'] as const
+if (probe !== null) {
+  for (const name of METHODS) {
+    if (typeof (probe as unknown as Record<string, unknown>)[name] !== 'function') missing.push(`ServerResponse.prototype.${name}()`)
+  }
+  for (const name of FIELDS) {
+    if (!Object.prototype.hasOwnProperty.call(probe, name)) missing.push(`ServerResponse#${name}`)
+  }
+}
+if (!Object.prototype.hasOwnProperty.call(new net.Socket(), '_hadError')) missing.push('net.Socket#_hadError')
+
+/**
+ * OutgoingMessage's own writableLength getter: what Node holds of a
+ * response (outputSize, and on Node 24 and later the chunks it buffers
+ * while corked, kChunkedBuffer, with their framing) plus the socket's.
+ */
+const nodeWritableLength = Object.getOwnPropertyDescriptor(http.OutgoingMessage.prototype, 'writableLength')?.get
+if (typeof nodeWritableLength !== 'function') missing.push('the OutgoingMessage.prototype.writableLength getter')
+
+/**
+ * Who moves the corks of a response made before it had a socket
+ * (res.cork() then, counted in kCorked) onto the socket once it has one:
+ * - Node 20: _flushOutput, `while (this[kCorked]) { this[kCorked]--; socket.cork(); }`;
+ * - Node 22 and later: the `socket` setter (lib/_http_outgoing.js,
+ *   `for (let n = 0; n < this[kCorked]; n++) { val?.cork(); ... }`), and
+ *   kCorked keeps counting the corks the socket carries: msg.cork() is
+ *   `this[kCorked]++; this[kSocket]?.cork()`, and Node 24's write_ corks
+ *   the response (msg.cork(), then connectionCorkNT's msg.uncork() a tick
+ *   later), so _flushOutput must not move them again (the socket would stay
+ *   corked, and the writer hand every byte to it).
+ * Probed with assignSocket on a fake socket that counts its corks.
+ */
+const corksMovedBy: 'setter' | 'flushOutput' = (() => {
+  if (probe === null || missing.length > 0) return 'flushOutput'
+  try {
+    const res = new http.ServerResponse(probeRequest()) as unknown as http.ServerResponse & Record<symbol, number>
+    let corks = 0
+    const fake = Object.assign(new EventEmitter(), {
+      writable: false,
+      _httpMessage: null as unknown,
+      cork() { corks++ },
+      uncork() { corks-- },
+    })
+    res.cork()
+    if (res[kCorked] !== 1) {
+      missing.push(`res.cork() before a socket counted in Symbol('corked') (it reads ${String(res[kCorked])})`)
+      return 'flushOutput'
+    }
+    res.assignSocket(fake as unknown as net.Socket)
+    if (fake._httpMessage !== res) missing.push('assignSocket setting socket._httpMessage')
+    const moved = corks === 1 ? 'setter' : 'flushOutput'
+    res.detachSocket(fake as unknown as net.Socket)
+    return moved
+  } catch (err) {
+    missing.push(`a probe assignSocket (${describe(err)})`)
+    return 'flushOutput'
+  }
+})()
+
+/**
+ * Where end(callback) keeps the callback: Node 20 and 22 listen to 'finish'
+ * (`this.once('finish', callback)`); Node 24 and later queue it on the
+ * response (queueEndCallback: `msg[kEndCallbacks].push(callback)`), and only
+ * Node's onFinish calls it, with kWritableFinished set: a response that
+ * VectoredResponse finishes itself must do the same (emitFinish), or a
+ * callback given to end() after its end() would never run. Probed with
+ * end(callback) on a detached response.
+ */
+const endCallbacks: { queue: symbol; writableFinished: symbol; flushError: symbol | undefined } | null = (() => {
+  if (probe === null) return null
+  try {
+    const res = new http.ServerResponse(probeRequest()) as unknown as http.ServerResponse & Record<symbol, unknown>
+    const callback = () => {}
+    res.end(callback)
+    if (res.listenerCount('finish') === 1) return null // Node 20, 22: on 'finish'
+    const queue = ownSymbol(res, 'kEndCallbacks')
+    const writableFinished = ownSymbol(res, 'kWritableFinished')
+    if (queue === undefined || !Array.isArray(res[queue]) || !(res[queue] as unknown[]).includes(callback)) {
+      missing.push("end(callback)'s queue, Symbol('kEndCallbacks')")
+    } else if (writableFinished === undefined) {
+      missing.push("OutgoingMessage's Symbol('kWritableFinished')")
+    } else {
+      return { queue, writableFinished, flushError: ownSymbol(res, 'kFlushError') }
+    }
+  } catch (err) {
+    missing.push(`a probe end(callback) (${describe(err)})`)
+  }
+  return null
+})()
+
+/**
+ * What VectoredResponse needs from node:http and this Node lacks, named;
+ * empty when it has all of it. When it is not empty the plugin keeps
+ * node:http's own ServerResponse.
+ */
+export const responseMissing: string = missing.join(', ')
+
+/** The pieces VectoredResponse uses (meaningful only when responseMissing is empty). */
+export const responseInternals = { kNeedDrain, kCorked, kOutHeaders, nodeWritableLength, corksMovedBy, endCallbacks }
+
+// ---- serializeHead for node:http's responses (head.ts): what this Node does, probed on node:http itself ----
+
+
+// Node exports the symbol from the public-but-undocumented _http_outgoing module.
+const kUniqueHeaders: symbol | undefined = (() => {
+  try {
+    return (require('_http_outgoing') as { kUniqueHeaders?: symbol }).kUniqueHeaders
+  } catch {
+    return undefined
+  }
+})()
+
+
+/**
+ * How writeHead's slow path (setHeader headers, then writeHead with more)
+ * merges a flat [name, value, ...] list, read off Node's own writeHead:
+ * - 'set' (Node 20): `if (k) this.setHeader(k, obj[n + 1])` per pair, so a
+ *   later pair replaces an earlier one of the same name, in its place;
+ * - 'append' (Node 22 and later, lib/_http_server.js: "Headers in obj should
+ *   override previous headers but still allow explicit duplicates"):
+ *   `this.removeHeader(k)` for every pair first, then
+ *   `if (k) this.appendHeader(k, obj[n + 1])`, so duplicates are kept, a
+ *   merged name moves behind the others, and removeHeader's flags
+ *   (_removedConnection, _removedContLen, _removedTE, sendDate = false) are set.
+ * An object of headers is merged with setHeader on every line.
+ */
+export type FlatMerge = 'set' | 'append'
+
+function probeFlatMerge (): { merge: FlatMerge | null, why: string } {
+  try {
+    const res = new http.ServerResponse(probeRequest())
+    res.setHeader('a', '1')
+    res.setHeader('b', '2')
+    res.writeHead(200, ['a', '3', 'a', '4'])
+    const names = res.getHeaderNames().join(',')
+    const a = res.getHeader('a')
+    if (names === 'a,b' && a === '4') return { merge: 'set', why: '' }
+    if (names === 'b,a' && Array.isArray(a) && a.join(',') === '3,4') return { merge: 'append', why: '' }
+    return { merge: null, why: `writeHead merged a flat header list into setHeader headers as names ${names}, a = ${JSON.stringify(a)}` }
+  } catch (err) {
+    return { merge: null, why: `a probe writeHead threw (${describe(err)})` }
+  }
+}
+
+/**
+ * Whether Node validates header values leniently for a lenient server
+ * (Node 24 and later; Node 20 and 22 are always strict), and how to ask a
+ * response: res._isLenientHeaderValidation() (lib/_http_outgoing.js).
+ */
+function probeLenient (): { lenient: 'never' | 'method' | null, why: string } {
+  let accepted = false
+  try {
+    new http.ServerResponse(probeRequest({ insecureHTTPParser: true })).setHeader('x', 'a\x01')
+    accepted = true
+  } catch {
+    // Strict for every server: this line has no lenient header values.
+  }
+  if (!accepted) return { lenient: 'never', why: '' }
+  if (typeof (http.ServerResponse.prototype as unknown as { _isLenientHeaderValidation?: unknown })._isLenientHeaderValidation === 'function') return { lenient: 'method', why: '' }
+  return { lenient: null, why: 'Node accepts lenient header values but has no OutgoingMessage.prototype._isLenientHeaderValidation()' }
+}
+
+/** The fields of a fresh ServerResponse that headOptionsFromResponse reads; each must be an own property. */
+const RESPONSE_FIELDS = ['sendDate', 'shouldKeepAlive', 'useChunkedEncodingByDefault', '_hasBody', '_keepAliveTimeout',
+  'maxRequestsOnConnectionReached', '_contentLength', '_removedConnection', '_removedContLen', '_removedTE',
+  '_expect_continue', '_sent100', '_defaultKeepAlive'] as const
+
+function probeFields (): string[] {
+  const missing: string[] = []
+  try {
+    const res = new http.ServerResponse(probeRequest()) as unknown as Record<string | symbol, unknown>
+    for (const name of RESPONSE_FIELDS) if (!Object.prototype.hasOwnProperty.call(res, name)) missing.push(`ServerResponse#${name}`)
+    // Set on each response by the server (parserOnIncoming: res[kUniqueHeaders] = server[kUniqueHeaders]), not by the constructor.
+    if (typeof kUniqueHeaders !== 'symbol') missing.push("require('_http_outgoing').kUniqueHeaders")
+  } catch (err) {
+    missing.push(`a probe ServerResponse (${describe(err)})`)
+  }
+  return missing
+}
+
+const flatMergeProbe = probeFlatMerge()
+const lenientProbe = probeLenient()
+const missingFields = probeFields()
+
+/** How this Node's writeHead merges a flat header list into setHeader headers (null: neither known way). */
+export const flatMerge: FlatMerge | null = flatMergeProbe.merge
+
+/**
+ * What headOptionsFromResponse / responseHeaderEntries need from node:http's
+ * responses and this Node lacks or does differently, named; empty when they
+ * mirror it exactly. A caller that builds real responses' heads with them
+ * takes Node's own writeHead when this is not empty.
+ */
+export const responseHeadMissing: string = [...missingFields, flatMergeProbe.why, lenientProbe.why].filter(s => s !== '').join(', ')
+
+/** The pieces serializeHead reads off node:http's responses (meaningful only when responseHeadMissing is empty). */
+export const headInternals = { kUniqueHeaders, kOutHeaders: probe === null ? undefined : ownSymbol(probe, 'kOutHeaders'), lenientHeaders: lenientProbe.lenient }
+
+
+/**
+ * net.Socket's private _unrefTimer() (lib/net.js, every line from 20 to 26), for core's SocketWriter:
+ * the writer calls it when its bytes move, as libuv's write queue moving
+ * re-arms the idle timer in stock Node (Socket.prototype._onTimeout). A Node
+ * without it would time out a slow reader mid-response: then only the stock
+ * mode (socket.write) writes, checked once here.
+ */
+export const writerUnrefTimerMissing: string = typeof (net.Socket.prototype as { _unrefTimer?: unknown })._unrefTimer === 'function'
+  ? ''
+  : `net.Socket.prototype._unrefTimer() is missing on Node ${process.version} (the idle timer could not see the writer's progress)`
+

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
-import { Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { constants } from 'node:os'
 import { isUint8Array } from 'node:util/types'
 import type { WaitHandle } from '@vectored/native'
+import { writerUnrefTimerMissing } from './node-internals'
 import { backend as fdBackend, backendReason, type Backend } from './backends'
 import { advance } from './response-vector'
 import { countStreamWrite, stats } from './stats'
@@ -122,22 +123,11 @@ function warnPortableOnce(): void {
   process.emitWarning(backendReason, { code: 'VECTORED_PORTABLE_BACKEND' })
 }
 
-/**
- * net.Socket's private _unrefTimer() (lib/net.js, every line from 20 to 26):
- * the writer calls it when its bytes move, as libuv's write queue moving
- * re-arms the idle timer in stock Node (Socket.prototype._onTimeout). A Node
- * without it would time out a slow reader mid-response: then only the stock
- * mode (socket.write) writes, checked once here.
- */
-const noUnrefTimer = typeof (Socket.prototype as Partial<NodeSocket>)._unrefTimer === 'function'
-  ? ''
-  : `net.Socket.prototype._unrefTimer() is missing on Node ${process.version} (the idle timer could not see the writer's progress)`
-
 /** Which mode a socket allows, and why (the reason is empty for the best one). */
 export function chooseMode(socket: Socket): { mode: WriterMode; reason: string } {
   const s = socket as NodeSocket
   if (s.encrypted === true) return { mode: 'stock', reason: 'TLS: the fd carries ciphertext' }
-  if (noUnrefTimer !== '') return { mode: 'stock', reason: noUnrefTimer }
+  if (writerUnrefTimerMissing !== '') return { mode: 'stock', reason: writerUnrefTimerMissing }
   const handle = s._handle
   if (handle == null) return { mode: 'stock', reason: 'the socket has no handle' }
   const kind = (handle as { constructor?: { name?: string } }).constructor?.name

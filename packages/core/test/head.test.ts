@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import http from 'node:http'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { serializeHead, headOptionsFromResponse, responseHeaderEntries, responseHeadMissing, flatMerge, type HeadOptions, type HeaderValue, type OutgoingHeaders, type Head } from '../src/head'
+import { serializeHead, headOptionsFromResponse, responseHeaderEntries, type HeadOptions, type HeaderValue, type OutgoingHeaders, type Head } from '../src/head'
+import { responseHeadMissing, flatMerge } from '../src/node-internals'
 import { isHttpToken, hasInvalidHeaderChar } from '../src/header-validation'
 
 // Node's own predicates, to pin the table lookups against the regexes they replace.

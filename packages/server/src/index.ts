@@ -12,11 +12,10 @@ import * as http from 'node:http'
 import * as tls from 'node:tls'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { backend, backendReason, transportMissing } from '@vectored/core'
+import { backend, backendReason, chainSymbol, serverSymbols, transportMissing } from '@vectored/core'
 import { VectoredResponse, flushBeforeClientError, flushBeforeCloseIdle, responseMissing } from './response'
 import { TransportResponse, TransportServer } from './transport'
 import { takeConnections, takeoverReason } from './take-connections'
-import { chainSymbol, ownSymbol } from './node-symbols'
 import { warnFallback } from './fallback'
 import { stats, type VectoredStats } from './stats'
 import { vectorLength, vectorPayload } from './vector-payload'
@@ -73,7 +72,7 @@ function serverReason(app: FastifyInstance, opts: VectoredOptions): { reason: st
   if (server instanceof tls.Server) return { reason: 'TLS: the socket fd carries ciphertext', slot: null }
   if (process.platform === 'win32') return { reason: 'Windows: sockets have no fd to write on', slot: null }
   if (!(server instanceof http.Server)) return { reason: 'the server is not a node:http Server', slot: null }
-  const slot = ownSymbol(server, 'ServerResponse') ?? null
+  const slot = serverSymbols.ServerResponse ?? null
   if (slot === null) return { reason: 'this Node keeps no ServerResponse class on the server', slot: null }
   const current = server[slot]
   if (current !== http.ServerResponse && current !== VectoredResponse) {

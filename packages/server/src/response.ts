@@ -6,15 +6,13 @@
  * core's SocketWriter instead, which writes them on the fd with writev.
  * docs/plugin.md explains each override with the upstream lines it mirrors.
  */
-import { EventEmitter } from 'node:events'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
-import { Socket } from 'node:net'
-import { SocketWriter, headOptionsFromResponse, responseHeadMissing, serializeHead, type Head, type OutgoingHeaders } from '@vectored/core'
+import type { Socket } from 'node:net'
+import { SocketWriter, headOptionsFromResponse, responseHeadMissing, responseInternals, responseMissing, serializeHead, serverSymbols, type Head, type OutgoingHeaders } from '@vectored/core'
 import { counters, countFallback } from './stats'
 import { vectorPiecesOf } from './vector-payload'
 import { endFileStream, isUnreadFileStream, takeFileStream } from './file-stream'
-import { ownSymbol } from './node-symbols'
 
 type Bytes = Uint8Array
 type Callback = (err?: Error | null) => void
@@ -70,142 +68,12 @@ const kBodyBytes = Symbol('vectored.bodyBytes')
 /** The Head serializeHead built for this response (its Buffer is the head's bytes), or null. */
 const kHead = Symbol('vectored.head')
 
-// ---- What this file takes from node:http, checked once when it loads ----
-//
-// Every private part of OutgoingMessage / ServerResponse that the overrides
-// below read, set or call is looked for on a probe response here. If one is
-// missing, responseMissing names it, the plugin keeps node:http's own
-// ServerResponse (index.ts), and VectoredResponse loses its overrides (the
-// end of this file), so nothing can throw later from a timer or a callback.
-
-const missing: string[] = []
-
-function probeRequest(): http.IncomingMessage {
-  return { method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {}, rawHeaders: [], socket: { server: {} } } as never
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
-const probe = (() => {
-  try {
-    return new http.ServerResponse(probeRequest())
-  } catch (err) {
-    missing.push(`a probe ServerResponse (${describe(err)})`)
-    return null
-  }
-})()
-
-/** Node's private symbols on OutgoingMessage (lib/internal/http.js, lib/_http_outgoing.js), found by description. */
-function nodeSymbol(description: string): symbol {
-  const found = probe === null ? undefined : ownSymbol(probe, description)
-  if (found !== undefined) return found
-  missing.push(`OutgoingMessage's Symbol('${description}')`)
-  return Symbol(description)
-}
-const kNeedDrain = nodeSymbol('kNeedDrain')
-const kCorked = nodeSymbol('corked')
-const kOutHeaders = nodeSymbol('kOutHeaders')
-
-const METHODS = ['_send', '_implicitHeader', '_finish', '_writeRaw', '_flushOutput', 'assignSocket', 'detachSocket'] as const
-const FIELDS = ['_header', '_headerSent', '_hasBody', '_last', '_contentLength', '_expect_continue', '_sent100',
-  'chunkedEncoding', 'outputData', 'outputSize', 'finished', '_onPendingData', 'strictContentLength'] as const
-if (probe !== null) {
-  for (const name of METHODS) {
-    if (typeof (probe as unknown as Record<string, unknown>)[name] !== 'function') missing.push(`ServerResponse.prototype.${name}()`)
-  }
-  for (const name of FIELDS) {
-    if (!Object.prototype.hasOwnProperty.call(probe, name)) missing.push(`ServerResponse#${name}`)
-  }
-}
-if (!Object.prototype.hasOwnProperty.call(new Socket(), '_hadError')) missing.push('net.Socket#_hadError')
-
-/**
- * OutgoingMessage's own writableLength getter: what Node holds of a
- * response (outputSize, and on Node 24 and later the chunks it buffers
- * while corked, kChunkedBuffer, with their framing) plus the socket's.
- */
-const nodeWritableLength = Object.getOwnPropertyDescriptor(http.OutgoingMessage.prototype, 'writableLength')?.get
-if (typeof nodeWritableLength !== 'function') missing.push('the OutgoingMessage.prototype.writableLength getter')
-
-/**
- * Who moves the corks of a response made before it had a socket
- * (res.cork() then, counted in kCorked) onto the socket once it has one:
- * - Node 20: _flushOutput, `while (this[kCorked]) { this[kCorked]--; socket.cork(); }`;
- * - Node 22 and later: the `socket` setter (lib/_http_outgoing.js,
- *   `for (let n = 0; n < this[kCorked]; n++) { val?.cork(); ... }`), and
- *   kCorked keeps counting the corks the socket carries: msg.cork() is
- *   `this[kCorked]++; this[kSocket]?.cork()`, and Node 24's write_ corks
- *   the response (msg.cork(), then connectionCorkNT's msg.uncork() a tick
- *   later), so _flushOutput must not move them again (the socket would stay
- *   corked, and the writer hand every byte to it).
- * Probed with assignSocket on a fake socket that counts its corks.
- */
-const corksMovedBy: 'setter' | 'flushOutput' = (() => {
-  if (probe === null || missing.length > 0) return 'flushOutput'
-  try {
-    const res = new http.ServerResponse(probeRequest()) as unknown as http.ServerResponse & Record<symbol, number>
-    let corks = 0
-    const fake = Object.assign(new EventEmitter(), {
-      writable: false,
-      _httpMessage: null as unknown,
-      cork() { corks++ },
-      uncork() { corks-- },
-    })
-    res.cork()
-    if (res[kCorked] !== 1) {
-      missing.push(`res.cork() before a socket counted in Symbol('corked') (it reads ${String(res[kCorked])})`)
-      return 'flushOutput'
-    }
-    res.assignSocket(fake as unknown as Socket)
-    if (fake._httpMessage !== res) missing.push('assignSocket setting socket._httpMessage')
-    const moved = corks === 1 ? 'setter' : 'flushOutput'
-    res.detachSocket(fake as unknown as Socket)
-    return moved
-  } catch (err) {
-    missing.push(`a probe assignSocket (${describe(err)})`)
-    return 'flushOutput'
-  }
-})()
-
-/**
- * Where end(callback) keeps the callback: Node 20 and 22 listen to 'finish'
- * (`this.once('finish', callback)`); Node 24 and later queue it on the
- * response (queueEndCallback: `msg[kEndCallbacks].push(callback)`), and only
- * Node's onFinish calls it, with kWritableFinished set: a response that
- * VectoredResponse finishes itself must do the same (emitFinish), or a
- * callback given to end() after its end() would never run. Probed with
- * end(callback) on a detached response.
- */
-const endCallbacks: { queue: symbol; writableFinished: symbol; flushError: symbol | undefined } | null = (() => {
-  if (probe === null) return null
-  try {
-    const res = new http.ServerResponse(probeRequest()) as unknown as http.ServerResponse & Record<symbol, unknown>
-    const callback = () => {}
-    res.end(callback)
-    if (res.listenerCount('finish') === 1) return null // Node 20, 22: on 'finish'
-    const queue = ownSymbol(res, 'kEndCallbacks')
-    const writableFinished = ownSymbol(res, 'kWritableFinished')
-    if (queue === undefined || !Array.isArray(res[queue]) || !(res[queue] as unknown[]).includes(callback)) {
-      missing.push("end(callback)'s queue, Symbol('kEndCallbacks')")
-    } else if (writableFinished === undefined) {
-      missing.push("OutgoingMessage's Symbol('kWritableFinished')")
-    } else {
-      return { queue, writableFinished, flushError: ownSymbol(res, 'kFlushError') }
-    }
-  } catch (err) {
-    missing.push(`a probe end(callback) (${describe(err)})`)
-  }
-  return null
-})()
-
-/**
- * What VectoredResponse needs from node:http and this Node lacks, named;
- * empty when it has all of it. When it is not empty the plugin keeps
- * node:http's own ServerResponse.
- */
-export const responseMissing: string = missing.join(', ')
+// What this file takes from node:http: node-internals.ts (@vectored/core)
+// checks every piece once at load; with one missing, responseMissing names
+// it, the plugin keeps node:http's own ServerResponse (index.ts), and
+// VectoredResponse loses its overrides (the end of this file).
+const { kNeedDrain, kCorked, kOutHeaders, nodeWritableLength, corksMovedBy, endCallbacks } = responseInternals
+export { responseMissing }
 
 /** serializeHead mirrors this Node's writeHead for the responses node:http makes (else writeHead is Node's). */
 const headFromCore = responseHeadMissing === ''
@@ -367,7 +235,7 @@ export function flushBeforeCloseIdle(server: http.Server): void {
   const closeIdle = server.closeIdleConnections
   server.closeIdleConnections = function closeIdleAfterFlush(this: http.Server & Record<symbol, { idle(): { socket: HttpSocket }[] } | undefined>) {
     // Node sets its connection list when the server starts listening.
-    const kConnections = ownSymbol(this, 'http.server.connections')
+    const kConnections = serverSymbols.connections
     const connections = kConnections === undefined ? undefined : this[kConnections]
     if (connections == null || typeof connections.idle !== 'function') return closeIdle.call(this)
     if (closeIdle !== http.Server.prototype.closeIdleConnections) {
