@@ -394,3 +394,74 @@ t.test('repeated Set-Cookie with @fastify/cookie', async (t) => {
   const r = await exchange(portOf(a), 'GET / HTTP/1.1\r\nHost: t\r\n\r\n', (s) => s.endsWith('ok'))
   t.equal(count(r.text, '\r\nset-cookie: '), 2, 'two Set-Cookie lines')
 })
+
+// ---- as node:http of the running line ----
+//
+// Each test below runs the same handler on node:http's server and on the
+// transport's (the same options), sends the same bytes on one connection and
+// compares what the client read (Date masked) and what the handler saw.
+// Where the Node lines differ, the transport must do what the running line
+// does: each test names the lines where it failed before the fix.
+
+type Log = (...parts: unknown[]) => void
+interface Observed { text: string; log: string[] }
+
+/** An error as its code; anything else as JSON. */
+function describeValue(value: unknown): string {
+  if (value instanceof Error) return `<${(value as NodeJS.ErrnoException).code ?? value.message}>`
+  return value === undefined ? 'undefined' : JSON.stringify(value)
+}
+
+async function observeOn(
+  server: net.Server,
+  setup: (server: net.Server, log: Log) => (() => void) | void,
+  wire: (socket: net.Socket) => void,
+  ms: number
+): Promise<Observed> {
+  const log: string[] = []
+  const settled = setup(server, (...parts) => log.push(parts.map((p) => (typeof p === 'string' ? p : describeValue(p))).join(' ')))
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const text = await new Promise<string>((resolve) => {
+    const socket = net.connect(portOf(server), '127.0.0.1')
+    let got = ''
+    const timer = setTimeout(() => socket.destroy(), ms)
+    socket.setEncoding('latin1')
+    socket.on('data', (d: string) => { got += d })
+    socket.on('error', () => {})
+    socket.on('close', () => { clearTimeout(timer); resolve(got) })
+    socket.on('connect', () => wire(socket))
+  })
+  await new Promise((r) => setTimeout(r, 50))
+  if (settled) settled()
+  await new Promise<void>((r) => server.close(() => r()))
+  return { text: text.replace(/Date: [^\r]*/g, 'Date: <masked>'), log }
+}
+
+/** `setup` on node:http's server and on a TransportServer with the same options. */
+async function againstNode(
+  options: Record<string, unknown>,
+  setup: (server: net.Server, log: Log) => (() => void) | void,
+  wire: string | ((socket: net.Socket) => void),
+  ms = 1500
+): Promise<{ node: Observed; ours: Observed }> {
+  const send = typeof wire === 'string' ? (socket: net.Socket) => socket.end(wire) : wire
+  const node = await observeOn(http.createServer(options), setup, send, ms)
+  const ours = await observeOn(new TransportServer(options), setup, send, ms)
+  return { node, ours }
+}
+
+const GET_CLOSE = 'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'
+
+t.test('writeHead with a header list after setHeader: merged as the running line merges (Node 20 sets pair by pair; 22+ replaces the names, then appends each pair)', async (t) => {
+  // Failed on Node 20 before: the transport merged as Node 22 does on every line.
+  const { node, ours } = await againstNode({}, (server) => {
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.setHeader('X-A', 'set')
+      res.setHeader('X-B', 'b')
+      res.writeHead(200, ['X-A', '1', 'X-A', '2', 'X-C', 'c'])
+      res.end('x')
+    })
+  }, GET_CLOSE)
+  t.match(node.text, /^HTTP\/1\.1 200 OK\r\n/)
+  t.equal(ours.text, node.text, 'the same head')
+})

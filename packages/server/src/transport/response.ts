@@ -17,6 +17,7 @@ import {
   chunkHeader,
   hasInvalidHeaderChar,
   chunkFraming,
+  flatMerge,
   serializeHead,
   validateHeaderName,
   validateHeaderValue,
@@ -275,14 +276,21 @@ export class TransportResponse extends LazyStream {
     let headers: OutgoingHeaders | null | undefined = obj
     let validated = false
     if (this.outHeaders !== null) {
-      // Node's slow case: merge writeHead's headers into setHeader's (arrays replace, then append).
+      // Node's slow case: merge writeHead's headers into setHeader's. An array
+      // replaces the names it has, then appends each pair (Node 22 and later),
+      // or sets pair after pair, a later one of a name replacing an earlier
+      // one (Node 20): core's flatMerge, probed on node:http, says which.
       if (Array.isArray(obj)) {
         const list = obj as unknown[]
         if (list.length % 2 !== 0) {
           throw nodeError(new TypeError(`The argument 'headers' is invalid. Received ${String(obj)}`), 'ERR_INVALID_ARG_VALUE')
         }
-        for (let n = 0; n < list.length; n += 2) if (list[n]) this.removeHeader(list[n] as string)
-        for (let n = 0; n < list.length; n += 2) if (list[n]) this.appendHeader(list[n] as string, list[n + 1])
+        if (flatMerge !== 'set') {
+          for (let n = 0; n < list.length; n += 2) this.removeHeader(list[n] as string)
+          for (let n = 0; n < list.length; n += 2) if (list[n]) this.appendHeader(list[n] as string, list[n + 1])
+        } else {
+          for (let n = 0; n < list.length; n += 2) if (list[n]) this.setHeader(list[n] as string, list[n + 1])
+        }
       } else if (obj) {
         for (const k of Object.keys(obj)) if (k) this.setHeader(k, (obj as Record<string, unknown>)[k])
       }
