@@ -465,3 +465,37 @@ t.test('writeHead with a header list after setHeader: merged as the running line
   t.match(node.text, /^HTTP\/1\.1 200 OK\r\n/)
   t.equal(ours.text, node.text, 'the same head')
 })
+
+t.test('a connection closed with a pipelined response queued: the queued response as the running line leaves it (Node 24+ destroys it with ECONNRESET and emits close; 20 and 22 leave it)', async (t) => {
+  // Failed before on every line: destroyed set on 20 and 22, no errored and no 'close' on 24 and 26.
+  const { node, ours } = await againstNode({}, (server, log) => {
+    const responses: http.ServerResponse[] = []
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      const i = responses.push(res) - 1
+      res.on('close', () => log(`close ${i}`))
+    })
+    return () => { for (const [i, res] of responses.entries()) log(`response ${i}`, res.destroyed, res.errored ?? null) }
+  }, (socket) => {
+    socket.write('GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n')
+    setTimeout(() => socket.destroy(), 100)
+  })
+  t.equal(node.log.filter((l) => l.startsWith('response')).length, 2, 'node:http made both responses')
+  t.same(ours.log, node.log, "'close' events, destroyed and errored")
+})
+
+t.test("a response whose last bytes cannot be written still emits 'close' when the connection goes", async (t) => {
+  // Failed before on every line: a failed write took the response off the
+  // connection, so the socket's close reached neither it nor its request.
+  const { node, ours } = await againstNode({}, (server, log) => {
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      req.on('close', () => log('req close', req.aborted))
+      res.on('close', () => log('res close'))
+      res.on('error', (err) => log('res error', err))
+      res.write('a', (err) => log('write callback', err ?? null))
+      res.destroy()
+      res.end('b', () => log('end callback'))
+    })
+  }, (socket) => socket.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n'))
+  t.ok(node.log.includes('res close'), "node:http's response emits 'close'")
+  t.same(ours.log.sort(), node.log.sort(), 'the same events')
+})

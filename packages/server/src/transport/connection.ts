@@ -461,8 +461,12 @@ export class Connection implements RequestOwner, ResponseOwner {
   /** The last byte of `res` is in the kernel, or writing it failed. */
   responseDone(res: TransportResponse, err: Error | null): void {
     const responses = this.responses
+    // A failed write: the writer destroyed the socket, and onSocketClose
+    // finishes the rest, this response too: it still holds the socket, as
+    // node:http's does when 'finish' never came, so it gets 'close' and its
+    // request is aborted.
+    if (err !== null) return
     if (responses[0] === res) responses.shift()
-    if (err !== null) return // the writer destroyed the socket; onSocketClose finishes the rest
     res.emitFinish()
     if (res._last) {
       ;(this.socket as Socket & { destroySoon(): void }).destroySoon()
@@ -613,9 +617,10 @@ export class Connection implements RequestOwner, ResponseOwner {
     const responses = this.responses.splice(0)
     const current = this.current
     this.current = null
-    // As Node's socketOnClose: every request still owed a response is aborted,
-    // but only the response that holds the socket (Node's socket._httpMessage,
-    // our first) emits 'close'; the ones queued behind it never held it.
+    // As Node's socketOnClose: every request still owed a response is aborted;
+    // the response that holds the socket (Node's socket._httpMessage, our
+    // first) emits 'close', the ones queued behind it as the line does
+    // (TransportResponse.emitAbort).
     for (let i = 0; i < responses.length; i++) {
       const res = responses[i]!
       ;(res.req as EmptyRequest | BodyRequest).abort()

@@ -1,7 +1,9 @@
 /**
- * http.Server options that only some Node lines read.
+ * http.Server options and behaviours that only some Node lines have, read
+ * off the running line's node:http rather than its version number.
  */
 import * as http from 'node:http'
+import * as net from 'node:net'
 
 // Options node:http reads only from Node 22 on: on Node 20 an http.Server's
 // keepAliveTimeoutBuffer or shouldUpgradeCallback property does nothing,
@@ -10,3 +12,44 @@ const lineServer = http.createServer() as http.Server & { keepAliveTimeoutBuffer
 export const lineHasKeepAliveTimeoutBuffer = typeof lineServer.keepAliveTimeoutBuffer === 'number'
 export const lineHasShouldUpgradeCallback = typeof lineServer.shouldUpgradeCallback === 'function'
 
+/**
+ * What the running line's node:http does when a connection closes with a
+ * pipelined response queued behind the one holding the socket: node:http's
+ * own connection listener fed a socket without a handle ('data' and 'close'
+ * emitted by hand, all of it synchronous, nothing listens or connects). The probe server's events stay
+ * with it (an own emit, not http.Server.prototype.emit, which an APM agent
+ * may have wrapped), so no one sees its requests but a subscriber to
+ * node:http's diagnostics channels already there.
+ * - abortsQueuedResponses: Node 24 and later destroy each queued response
+ *   with ConnResetException('aborted') in socketOnClose (abortOutgoing),
+ *   which sets `destroyed` and `errored` and emits 'close' a tick later;
+ *   Node 20 and 22 leave them untouched.
+ */
+export const lineServerBehaviour: { abortsQueuedResponses: boolean } = (() => {
+  const out = { abortsQueuedResponses: false }
+  try {
+    const server = http.createServer()
+    const onConnection = server.listeners('connection').find((l) => l.name === 'connectionListener') as ((socket: net.Socket) => void) | undefined
+    if (onConnection === undefined) return out
+    const responses: http.ServerResponse[] = []
+    Object.defineProperty(server, 'emit', {
+      value(event: string, ...args: unknown[]): boolean {
+        if (event === 'request') responses.push(args[1] as http.ServerResponse)
+        return true
+      },
+    })
+    const feed = (text: string): net.Socket => {
+      const socket = new net.Socket()
+      onConnection.call(server, socket)
+      socket.emit('data', Buffer.from(text, 'latin1'))
+      socket.emit('close')
+      socket.destroy()
+      return socket
+    }
+    feed('GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    out.abortsQueuedResponses = responses.length === 2 && responses[1]!.destroyed
+  } catch {
+    // Not readable this way: Node 20's behaviour.
+  }
+  return out
+})()

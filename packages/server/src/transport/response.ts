@@ -30,6 +30,7 @@ import { isUnreadFileStream, endFileStream, takeFileStream } from '../file-strea
 import { counters } from '../stats'
 import { vectorPiecesOf } from '../vector-payload'
 import type { TransportRequest } from './request'
+import { lineServerBehaviour } from './line-options'
 
 /** What a response needs from its connection. */
 export interface ResponseOwner {
@@ -672,10 +673,25 @@ export class TransportResponse extends LazyStream {
     this.emit('finish')
   }
 
-  /** The connection closed before this response was done: no more writes; 'close' if it held the socket. */
+  /**
+   * The connection closed before this response was done. The one that held
+   * the socket (node:http's socket._httpMessage) is destroyed and emits
+   * 'close'. One queued behind it is destroyed with
+   * ConnResetException('aborted') on the lines whose socketOnClose calls
+   * abortOutgoing (Node 24 and later: `errored` set, 'close' a tick later),
+   * and left as it is before them (line-options.ts).
+   */
   emitAbort(heldSocket: boolean): void {
-    this.destroyed = true
-    if (heldSocket && !this.closed) process.nextTick(emitClose, this)
+    if (heldSocket) {
+      this.destroyed = true
+    } else if (lineServerBehaviour.abortsQueuedResponses) {
+      if (this.destroyed) return
+      this.destroyed = true
+      this.errored = connectionReset()
+    } else {
+      return
+    }
+    if (!this.closed) process.nextTick(emitClose, this)
   }
 
   markClosed(): boolean {
@@ -717,6 +733,11 @@ export class TransportResponse extends LazyStream {
 }
 
 function noop(): void {}
+
+/** Node's ConnResetException('aborted'). */
+function connectionReset(): Error {
+  return nodeError(new Error('aborted'), 'ECONNRESET')
+}
 
 // node:http hands the socket to the next pipelined response at the 'finish'
 // of the one before, a tick after it ended, and Node 24 frames a response's
