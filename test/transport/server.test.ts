@@ -499,3 +499,35 @@ t.test("a response whose last bytes cannot be written still emits 'close' when t
   t.ok(node.log.includes('res close'), "node:http's response emits 'close'")
   t.same(ours.log.sort(), node.log.sort(), 'the same events')
 })
+
+t.test('end() callbacks as the running line calls them (Node 24+: null, or an error; before: finish listeners) and end after end', async (t) => {
+  // Failed before: on every line end(chunk) after end called back with nothing
+  // and emitted no 'error', and a tick queued in a 'finish' listener ran
+  // before 'close'; on 24 and 26 the end callback got no argument.
+  const { node, ours } = await againstNode({}, (server, log) => {
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.on('error', (err) => log('error', err))
+      res.end('x', (...args: unknown[]) => log('first', args.length, ...args))
+      res.end('y', (...args: unknown[]) => log('end with a chunk after end', args.length, ...args))
+      res.on('finish', () => {
+        res.end((...args: unknown[]) => log('end after finish', args.length, ...args))
+        log('finish')
+      })
+    })
+  }, GET_CLOSE)
+  t.ok(node.log.length >= 4, node.log.join('; '))
+  // Sorted: 'finish' comes after the poll phase here, after the next tick on
+  // node:http (docs/transport.md, "Responses written after the poll phase").
+  t.same([...ours.log].sort(), [...node.log].sort(), 'the same calls and arguments')
+  t.equal(ours.text, node.text)
+  // 'close' is queued when 'finish' is emitted, ahead of what its listeners queue (it was after them before, on every line).
+  const order = await againstNode({}, (server, log) => {
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.on('finish', () => process.nextTick(() => log('tick queued at finish', res.destroyed)))
+      res.on('close', () => log('close'))
+      res.end('x')
+    })
+  }, GET_CLOSE)
+  t.same(order.node.log, ['close', 'tick queued at finish true'])
+  t.same(order.ours.log, order.node.log, "'close', then a tick a 'finish' listener queued")
+})

@@ -465,7 +465,10 @@ export class Connection implements RequestOwner, ResponseOwner {
     // finishes the rest, this response too: it still holds the socket, as
     // node:http's does when 'finish' never came, so it gets 'close' and its
     // request is aborted.
-    if (err !== null) return
+    if (err !== null) {
+      res.endFailed(err)
+      return
+    }
     if (responses[0] === res) responses.shift()
     res.emitFinish()
     if (res._last) {

@@ -4,6 +4,7 @@
  */
 import * as http from 'node:http'
 import * as net from 'node:net'
+import { ownSymbol } from '../node-symbols'
 
 // Options node:http reads only from Node 22 on: on Node 20 an http.Server's
 // keepAliveTimeoutBuffer or shouldUpgradeCallback property does nothing,
@@ -11,6 +12,21 @@ import * as net from 'node:net'
 const lineServer = http.createServer() as http.Server & { keepAliveTimeoutBuffer?: unknown; shouldUpgradeCallback?: unknown }
 export const lineHasKeepAliveTimeoutBuffer = typeof lineServer.keepAliveTimeoutBuffer === 'number'
 export const lineHasShouldUpgradeCallback = typeof lineServer.shouldUpgradeCallback === 'function'
+
+/**
+ * Whether the running line's OutgoingMessage keeps end() callbacks apart
+ * from 'finish' listeners, calling them with null or with the error that
+ * kept the bytes from the socket (Node 24 and later: kEndCallbacks,
+ * kFlushError); before, end(cb) is once('finish', cb).
+ */
+export const lineEndCallbacks: boolean = (() => {
+  try {
+    const res = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as http.IncomingMessage)
+    return ownSymbol(res, 'kEndCallbacks') !== undefined
+  } catch {
+    return false
+  }
+})()
 
 /**
  * What the running line's node:http does when a connection closes with a

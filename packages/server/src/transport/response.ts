@@ -30,7 +30,7 @@ import { isUnreadFileStream, endFileStream, takeFileStream } from '../file-strea
 import { counters } from '../stats'
 import { vectorPiecesOf } from '../vector-payload'
 import type { TransportRequest } from './request'
-import { lineServerBehaviour } from './line-options'
+import { lineEndCallbacks, lineServerBehaviour } from './line-options'
 
 /** What a response needs from its connection. */
 export interface ResponseOwner {
@@ -57,6 +57,7 @@ export interface ResponseOwner {
 type Listener = (...args: any[]) => void
 type HeaderEntry = [name: string, value: unknown]
 type Chunk = string | Uint8Array
+type EndCallback = (err?: Error | null) => void
 
 function nodeError<T extends Error>(err: T, code: string): T & { code: string } {
   return Object.assign(err, { code })
@@ -140,6 +141,9 @@ export class TransportResponse extends LazyStream {
   /** The body contradicted the head's Content-Length: the connection ends (cutConnection). */
   private cut = false
   private readonly onLastWritten = (err: Error | null) => this.owner.responseDone(this, err)
+  /** end()'s callbacks (Node 24 and later, see queueEndCallback), and the error that failed them. */
+  private endCallbacks: EndCallback[] | null = null
+  private flushError: Error | null = null
 
   constructor(owner: ResponseOwner, req: TransportRequest, shouldKeepAlive: boolean) {
     super()
@@ -153,15 +157,16 @@ export class TransportResponse extends LazyStream {
   }
 
   /**
-   * After 'finish' reached its listeners (however emit was reached, even
-   * wrapped by a test), the request is over and 'close' follows, as Node's
-   * resOnFinish (a tick later); cheaper than a 'finish' listener per response.
+   * At 'finish' (however emit was reached, even wrapped by a test) the
+   * request is over and 'close' follows a tick later, as Node's resOnFinish
+   * schedules it; cheaper than a 'finish' listener per response. The tick is
+   * queued before the listeners run, as resOnFinish is the response's first
+   * 'finish' listener: a tick a listener queues comes after 'close'.
    */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'pipe' && args[0] instanceof fs.ReadStream) this.takeFile(args[0])
-    const had = super.emit(event, ...args)
-    if (event === 'finish') process.nextTick(closeAfterFinish, this)
-    return had
+    else if (event === 'finish') process.nextTick(closeAfterFinish, this)
+    return super.emit(event, ...args)
   }
 
   get connection(): Socket {
@@ -432,7 +437,7 @@ export class TransportResponse extends LazyStream {
     this.send(pieces, callbacks === null ? null : (err) => { for (const cb of callbacks) cb(err) })
   }
 
-  end(chunk?: Chunk | null | (() => void), encoding?: BufferEncoding | null | (() => void), callback?: () => void): this {
+  end(chunk?: Chunk | null | EndCallback, encoding?: BufferEncoding | null | EndCallback, callback?: EndCallback): this {
     if (typeof chunk === 'function') {
       callback = chunk
       chunk = null
@@ -441,7 +446,21 @@ export class TransportResponse extends LazyStream {
       encoding = null
     }
     if (this.finished) {
-      if (callback) process.nextTick(callback)
+      if (this.cut) {
+        // Ended by a body that contradicted its length: the rest is dropped quietly.
+        if (callback) process.nextTick(callback)
+      } else if (chunk) {
+        // As Node's end(chunk) after end: the callback and 'error' get ERR_STREAM_WRITE_AFTER_END, unless destroyed.
+        if (!this.destroyed) {
+          const err = nodeError(new Error('write after end'), 'ERR_STREAM_WRITE_AFTER_END')
+          process.nextTick(() => {
+            callback?.(err)
+            if (!this.destroyed) this.emit('error', err)
+          })
+        }
+      } else if (callback) {
+        this.queueEndCallback(callback)
+      }
       return this
     }
     if (chunk != null && typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) throw invalidArgType('chunk', chunk)
@@ -482,7 +501,7 @@ export class TransportResponse extends LazyStream {
     }
     this.finished = true
     counters.responses++
-    if (callback) this.once('finish', callback)
+    if (callback) this.queueEndCallback(callback)
     if (this.active) this.owner.writeEnd(pieces, this.onLastWritten)
     else this.send(pieces, this.onLastWritten)
     if (this.active) this.owner.responseEnded(this)
@@ -670,7 +689,50 @@ export class TransportResponse extends LazyStream {
   /** All bytes are in the kernel: 'finish' now, 'close' on the next tick (emit), as Node. */
   emitFinish(): void {
     this.writableFinished = true
+    this.flushEndCallbacks(null)
     this.emit('finish')
+  }
+
+  /**
+   * end()'s callback as the running line's OutgoingMessage takes it. Node 24
+   * and later keep end callbacks apart (kEndCallbacks) and call them with
+   * null before 'finish', or with the error that kept the bytes from the
+   * socket; Node 20 and 22 make each a 'finish' listener, called with no
+   * argument, never if the write fails. Both call it with
+   * ERR_STREAM_ALREADY_FINISHED, at once, when the response has finished.
+   */
+  private queueEndCallback(callback: EndCallback): void {
+    if (this.writableFinished) {
+      callback(nodeError(new Error('Cannot call end after a stream was finished'), 'ERR_STREAM_ALREADY_FINISHED'))
+    } else if (!lineEndCallbacks) {
+      this.once('finish', callback)
+    } else if (this.flushError !== null) {
+      process.nextTick(callback, this.flushError)
+    } else {
+      (this.endCallbacks ??= []).push(callback)
+    }
+  }
+
+  private flushEndCallbacks(err: Error | null): void {
+    const callbacks = this.endCallbacks
+    if (callbacks === null) return
+    this.endCallbacks = null
+    for (let i = 0; i < callbacks.length; i++) callbacks[i]!(err)
+  }
+
+  /**
+   * The last bytes could not be written (the connection closes). Node 24's
+   * end callbacks get the error when a write to the socket failed, or the
+   * socket's own error; when the socket was destroyed without one before the
+   * bytes were handed to it, Node's _writeRaw drops them and calls nothing,
+   * and so does this (the writer's ERR_STREAM_DESTROYED).
+   */
+  endFailed(err: Error & { code?: string }): void {
+    if (!lineEndCallbacks || this.writableFinished || this.flushError !== null) return
+    const socketError = (this.socket as Socket & { errored?: Error | null }).errored ?? null
+    if (err.code === 'ERR_STREAM_DESTROYED' && socketError === null) return
+    this.flushError = this.errored ?? socketError ?? err
+    this.flushEndCallbacks(this.flushError)
   }
 
   /**
