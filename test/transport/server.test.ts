@@ -531,3 +531,26 @@ t.test('end() callbacks as the running line calls them (Node 24+: null, or an er
   t.same(order.node.log, ['close', 'tick queued at finish true'])
   t.same(order.ours.log, order.node.log, "'close', then a tick a 'finish' listener queued")
 })
+
+t.test('informational responses are the running line\'s: writeEarlyHints validation, writeInformation (Node 24+), writeHeader (until 26)', async (t) => {
+  // Failed before: on every line a Link with CR/LF threw another error; on
+  // 24 and 26 a bad hint name was written and writeInformation was missing;
+  // writeHeader was missing on 20 to 24.
+  const { node, ours } = await againstNode({}, (server, log) => {
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      const r = res as http.ServerResponse & { writeInformation?: (code: number, headers?: unknown) => void }
+      log(typeof r.writeInformation, typeof (res as unknown as { writeHeader?: unknown }).writeHeader)
+      const attempt = (what: string, fn: () => void) => { try { fn(); log(what, 'ok') } catch (err) { log(what, err) } }
+      attempt('bad hint name', () => res.writeEarlyHints({ link: '</a>; rel=preload', 'bad name': 'v' }))
+      attempt('link with CR LF', () => res.writeEarlyHints({ link: '</a\r\nX-Injected: 1>' }))
+      attempt('hints', () => res.writeEarlyHints({ link: ['</a>', '</b>'], 'x-foo': 'bar' }))
+      if (r.writeInformation) {
+        attempt('writeInformation 103', () => r.writeInformation!(103, { Link: '</c>' }))
+        attempt('writeInformation 101', () => r.writeInformation!(101))
+      }
+      res.end('x')
+    })
+  }, GET_CLOSE)
+  t.same(ours.log, node.log, 'the same methods and errors')
+  t.equal(ours.text, node.text, 'the same bytes')
+})

@@ -8,6 +8,7 @@
  * connection's SocketWriter, in request order.
  */
 import * as fs from 'node:fs'
+import * as http from 'node:http'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { LazyStream } from './lazy-emitter'
@@ -79,8 +80,10 @@ function byteLength(chunk: Chunk, encoding: BufferEncoding | null | undefined): 
 
 // serializeHead reads its options synchronously: one object, refilled per head.
 const headOptions: HeadOptions = {}
-const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1')
-const PROCESSING = Buffer.from('HTTP/1.1 102 Processing\r\n\r\n', 'latin1')
+
+// node:http's own informational-response methods (see writeContinue).
+const nodeResponse = http.ServerResponse.prototype as unknown as Record<string, ((this: unknown, ...args: unknown[]) => unknown) | undefined>
+const nodeOutgoing = http.OutgoingMessage.prototype as unknown as Record<string, ((this: unknown, ...args: unknown[]) => unknown) | undefined>
 
 export class TransportResponse extends LazyStream {
   statusCode = 200
@@ -525,24 +528,35 @@ export class TransportResponse extends LazyStream {
     }
   }
 
+  // The informational responses are node:http's own methods of the running
+  // line, called on this response: they build the head (and validate it, as
+  // that line does) and write it with _writeRaw, which goes to the writer in
+  // this response's order. Node 20 and 22 write 100 / 102 / 103 themselves;
+  // Node 24 and later go through writeInformation (status 100-199 but 101,
+  // header names and values validated, 'Link' for the hints, and throws once
+  // the head is built), which this response then has too.
+
   writeContinue(callback?: WriteCallback): void {
-    this.send([CONTINUE], callback ?? null)
-    this._sent100 = true
+    nodeResponse.writeContinue!.call(this, callback)
   }
 
   writeProcessing(callback?: WriteCallback): void {
-    this.send([PROCESSING], callback ?? null)
+    nodeResponse.writeProcessing!.call(this, callback)
   }
 
   writeEarlyHints(hints: Record<string, unknown>, callback?: WriteCallback): void {
-    const link = hints.link
-    if (link == null) return
-    const value = Array.isArray(link) ? link.join(', ') : String(link)
-    if (value.length === 0) return
-    if (hasInvalidHeaderChar(value)) throw nodeError(new TypeError('Invalid character in header content ["link"]'), 'ERR_INVALID_CHAR')
-    let head = `HTTP/1.1 103 Early Hints\r\nLink: ${value}\r\n`
-    for (const key of Object.keys(hints)) if (key !== 'link') head += `${key}: ${String(hints[key])}\r\n`
-    this.send([Buffer.from(head + '\r\n', 'latin1')], callback ?? null)
+    nodeResponse.writeEarlyHints!.call(this, hints, callback)
+  }
+
+  /** Node's OutgoingMessage._writeRaw for the heads above: bytes as they are, in this response's order; nothing once the socket is destroyed. */
+  _writeRaw(data: string | Uint8Array, encoding?: BufferEncoding | WriteCallback | null, callback?: WriteCallback): boolean {
+    if (typeof encoding === 'function') {
+      callback = encoding
+      encoding = null
+    }
+    if (this.socket.destroyed) return false
+    const bytes = typeof data === 'string' ? Buffer.from(data, encoding ?? 'latin1') : data
+    return this.send([bytes], callback ?? null)
   }
 
   cork(): void {
@@ -792,6 +806,16 @@ export class TransportResponse extends LazyStream {
     }
     return true
   }
+}
+
+// Members only some lines' ServerResponse has, present here on the same
+// lines: writeInformation and the lenient-validation check it reads (Node 24
+// and later), writeHeader, writeHead's old alias (Node 20 to 24; gone in 26).
+{
+  const proto = TransportResponse.prototype as unknown as Record<string, unknown>
+  if (typeof nodeResponse.writeInformation === 'function') proto.writeInformation = nodeResponse.writeInformation
+  if (typeof nodeOutgoing._isLenientHeaderValidation === 'function') proto._isLenientHeaderValidation = nodeOutgoing._isLenientHeaderValidation
+  if (typeof nodeResponse.writeHeader === 'function') proto.writeHeader = proto.writeHead
 }
 
 function noop(): void {}
