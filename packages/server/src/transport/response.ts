@@ -146,6 +146,8 @@ export class TransportResponse extends LazyStream {
   private readonly onLastWritten = (err: Error | null) => this.owner.responseDone(this, err)
   /** end()'s callbacks (Node 24 and later, see queueEndCallback), and the error that failed them. */
   private endCallbacks: EndCallback[] | null = null
+  /** lenientHeaderValues(), once known. */
+  private lenient: boolean | null = null
   private flushError: Error | null = null
 
   constructor(owner: ResponseOwner, req: TransportRequest, shouldKeepAlive: boolean) {
@@ -204,7 +206,7 @@ export class TransportResponse extends LazyStream {
   setHeader(name: string, value: unknown): this {
     if (this._header !== null) throw headersSentError('set')
     validateHeaderName(name)
-    validateHeaderValue(name, value)
+    validateHeaderValue(name, value, this.lenientHeaderValues())
     const headers = this.outHeaders ?? (this.outHeaders = Object.create(null) as Record<string, HeaderEntry>)
     headers[name.toLowerCase()] = [name, value]
     return this
@@ -213,7 +215,7 @@ export class TransportResponse extends LazyStream {
   appendHeader(name: string, value: unknown): this {
     if (this._header !== null) throw headersSentError('append')
     validateHeaderName(name)
-    validateHeaderValue(name, value)
+    validateHeaderValue(name, value, this.lenientHeaderValues())
     const headers = this.outHeaders ?? (this.outHeaders = Object.create(null) as Record<string, HeaderEntry>)
     const key = name.toLowerCase()
     const existing = headers[key]
@@ -269,6 +271,22 @@ export class TransportResponse extends LazyStream {
     if (this.outHeaders !== null) delete this.outHeaders[key]
   }
 
+  /**
+   * Whether header and trailer values are checked with Node 24's lenient
+   * rules: as the running line's OutgoingMessage decides
+   * (_isLenientHeaderValidation(), from the server's httpValidation or
+   * insecureHTTPParser or the process flag; Node 24 and later), once per
+   * response; Node 20 and 22 are strict for every server.
+   */
+  private lenientHeaderValues(): boolean {
+    let lenient = this.lenient
+    if (lenient === null) {
+      const method = (this as unknown as { _isLenientHeaderValidation?: () => boolean })._isLenientHeaderValidation
+      lenient = this.lenient = typeof method === 'function' && method.call(this) === true
+    }
+    return lenient
+  }
+
   /** ServerResponse.writeHead: builds (does not send) the head, Node's rules and errors. */
   writeHead(statusCode: number, reason?: string | OutgoingHeaders | null, obj?: OutgoingHeaders | null): this {
     if (this._header !== null) throw headersSentError('write')
@@ -322,6 +340,7 @@ export class TransportResponse extends LazyStream {
     o.expectContinuePending = this._expect_continue && !this._sent100
     o.uniqueHeaders = this.owner.uniqueHeaders
     o.validated = validated
+    o.lenientHeaderValues = this.lenientHeaderValues()
     const head = serializeHead(statusCode, headers, o) // throws on an invalid status, message or header
     this.head = head
     this._header = head.text
@@ -517,12 +536,12 @@ export class TransportResponse extends LazyStream {
       validateHeaderName(field, 'Trailer name')
       if (Array.isArray(value) && value.length > 1 && (!this.owner.uniqueHeaders || !this.owner.uniqueHeaders.has(field.toLowerCase()))) {
         for (const v of value) {
-          if (hasInvalidHeaderChar(String(v))) throw nodeError(new TypeError(`Invalid character in trailer content ["${field}"]`), 'ERR_INVALID_CHAR')
+          if (hasInvalidHeaderChar(String(v), this.lenientHeaderValues())) throw nodeError(new TypeError(`Invalid character in trailer content ["${field}"]`), 'ERR_INVALID_CHAR')
           this.trailer += `${field}: ${v}\r\n`
         }
       } else {
         const v = Array.isArray(value) ? value.join('; ') : String(value)
-        if (hasInvalidHeaderChar(v)) throw nodeError(new TypeError(`Invalid character in trailer content ["${field}"]`), 'ERR_INVALID_CHAR')
+        if (hasInvalidHeaderChar(v, this.lenientHeaderValues())) throw nodeError(new TypeError(`Invalid character in trailer content ["${field}"]`), 'ERR_INVALID_CHAR')
         this.trailer += `${field}: ${v}\r\n`
       }
     }
