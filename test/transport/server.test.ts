@@ -582,3 +582,22 @@ t.test('header and trailer values checked leniently where the running line is le
     t.equal(ours.text, node.text, `${JSON.stringify(options)}: the same bytes`)
   }
 })
+
+t.test('an upgrade leaves the application\'s own socket listeners in place, as node:http', async (t) => {
+  // Failed before on every line: handing the socket over removed every 'close', 'end' and 'error' listener on it.
+  const { node, ours } = await againstNode({}, (server, log) => {
+    server.on('connection', (socket: net.Socket) => {
+      socket.on('close', () => log('application close listener'))
+      socket.on('end', () => log('application end listener'))
+    })
+    server.on('upgrade', (_req: http.IncomingMessage, socket: net.Socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n')
+      socket.on('end', () => socket.end())
+    })
+  }, (socket) => {
+    socket.write('GET /up HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n')
+    setTimeout(() => socket.end(), 100)
+  })
+  t.same(node.log, ['application end listener', 'application close listener'])
+  t.same(ours.log, node.log)
+})

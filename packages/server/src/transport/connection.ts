@@ -122,10 +122,10 @@ export class Connection implements RequestOwner, ResponseOwner {
     parser[kOnTimeout] = null
     this.parser = parser
     if (server.timeout > 0) socket.setTimeout(server.timeout)
-    socket.on('timeout', () => this.onTimeout())
-    socket.on('error', (err) => this.onSocketError(err))
-    socket.on('end', () => this.onSocketEnd())
-    socket.on('close', () => this.onSocketClose())
+    socket.on('timeout', this.onTimeout)
+    socket.on('error', this.onSocketError)
+    socket.on('end', this.onSocketEnd)
+    socket.on('close', this.onSocketClose)
     const handle = (socket as unknown as { _handle: StreamHandle | null })._handle
     if (handle !== null && handle.isStreamBase === true && handle._consumed !== true &&
       typeof handle.readStart === 'function' && typeof handle.readStop === 'function') {
@@ -398,11 +398,14 @@ export class Connection implements RequestOwner, ResponseOwner {
     const parser = this.parser
     if (parser === null) return
     this.parser = null
+    // Only this connection's listeners, as node:http removes only its own:
+    // the application's stay.
     const socket = this.socket
-    socket.removeAllListeners('timeout')
-    socket.removeAllListeners('end')
-    socket.removeAllListeners('close')
-    socket.removeAllListeners('error')
+    socket.removeListener('timeout', this.onTimeout)
+    socket.removeListener('end', this.onSocketEnd)
+    socket.removeListener('close', this.onSocketClose)
+    socket.removeListener('error', this.onSocketError)
+    socket.removeListener('error', noop)
     socket.removeListener('data', this.onData)
     if (this.consumed) {
       ;(socket as unknown as { _handle: StreamHandle | null })._handle!._consumed = false
@@ -551,7 +554,7 @@ export class Connection implements RequestOwner, ResponseOwner {
   // ---- timeouts and the end of the connection ----
 
   /** server.timeout (Fastify's connectionTimeout) went off: Node's socketOnTimeout. */
-  private onTimeout(): void {
+  private readonly onTimeout = (): void => {
     const req = this.current
     const reqTimeout = req !== null && !req.complete && req.emit('timeout', this.socket)
     const res = this.responses[0]
@@ -579,14 +582,14 @@ export class Connection implements RequestOwner, ResponseOwner {
     }
   }
 
-  private onSocketError(err: Error): void {
+  private readonly onSocketError = (err: Error): void => {
     if (this.failed) return
     this.failed = true
     if (!this.server.emit('clientError', err, this.socket)) this.socket.destroy(err)
   }
 
   /** The client finished sending (FIN). */
-  private onSocketEnd(): void {
+  private readonly onSocketEnd = (): void => {
     const parser = this.parser
     // After a client error, whoever handled it ends or destroys the socket (as in Node).
     if (parser === null || this.failed) return
@@ -609,7 +612,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     else fn()
   }
 
-  private onSocketClose(): void {
+  private readonly onSocketClose = (): void => {
     const parser = this.parser
     if (parser !== null) {
       this.parser = null
