@@ -601,3 +601,32 @@ t.test('an upgrade leaves the application\'s own socket listeners in place, as n
   t.same(node.log, ['application end listener', 'application close listener'])
   t.same(ours.log, node.log)
 })
+
+t.test("an Upgrade request with a body: 'upgrade' as the running line emits it (Node 26: at once, an UpgradeStream, the body read into the request)", async (t) => {
+  // Failed on Node 26 before: the socket came with the body as the upgraded stream's first bytes.
+  const setup = (server: net.Server, log: Log) => {
+    server.on('upgrade', (req: http.IncomingMessage, stream: net.Socket, head: Buffer) => {
+      log('upgrade', stream === req.socket, head.toString('latin1'), req.complete)
+      let body = ''
+      req.on('data', (d: Buffer) => { body += d.toString('latin1') })
+      req.on('end', () => log('request end', body, req.complete))
+      stream.on('data', (d: Buffer) => { log('stream data', d.toString('latin1')); stream.write(`echo:${d.toString('latin1')}`) })
+      stream.on('end', () => { log('stream end'); stream.end() })
+      stream.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n')
+    })
+  }
+  const head = 'POST /up HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: test\r\nContent-Length: 5\r\n\r\n'
+  const split = await againstNode({}, setup, (socket) => {
+    socket.write(head + 'hel')
+    setTimeout(() => socket.write('loAFTER'), 60)
+    setTimeout(() => socket.end(), 160)
+  })
+  t.same(split.ours.log, split.node.log, 'body in two reads: the same events')
+  t.equal(split.ours.text, split.node.text, 'body in two reads: the same bytes')
+  const whole = await againstNode({}, setup, (socket) => {
+    socket.write(head + 'helloAFTER')
+    setTimeout(() => socket.end(), 100)
+  })
+  t.same(whole.ours.log, whole.node.log, 'body in the head\'s read: the same events')
+  t.equal(whole.ours.text, whole.node.text, 'body in the head\'s read: the same bytes')
+})

@@ -32,7 +32,8 @@ import { BodyRequest, EmptyRequest, buildHeaders, type RequestOwner, type Transp
 import { TransportResponse, type ResponseOwner } from './response'
 import { counters } from '../stats'
 import type { ConnectionHost, ConnectionPool } from './connection-pool'
-import { lineHasShouldUpgradeCallback } from './line-options'
+import { lineHasShouldUpgradeCallback, lineServerBehaviour } from './line-options'
+import { UpgradeStream } from './upgrade-stream'
 
 type OwnedParser = NodeParser & { owner: Connection }
 type StreamHandle = { isStreamBase?: boolean; _consumed?: boolean; reading?: boolean; readStart(): number; readStop(): number }
@@ -40,6 +41,7 @@ type StreamHandle = { isStreamBase?: boolean; _consumed?: boolean; reading?: boo
 const CONTINUE_RE = /(?:^|\W)100-continue(?:$|\W)/i
 
 function noop(): void {}
+const EMPTY = Buffer.alloc(0)
 
 // Parser callbacks: `this` is the parser (node_http_parser.cc calls them on it).
 function onHeaders(this: OwnedParser, headers: string[], url: string): void {
@@ -83,6 +85,8 @@ export class Connection implements RequestOwner, ResponseOwner {
   /** The request whose body the parser is reading. */
   private current: TransportRequest | null = null
   private upgradeRequest: TransportRequest | null = null
+  /** What 'upgrade' got while the upgraded request's body was still read (Node 26), see handUpgrade. */
+  private upgradeStream: UpgradeStream | null = null
   private pendingHeaders: string[] = []
   private pendingUrl = ''
   private requestsCount = 0
@@ -197,14 +201,30 @@ export class Connection implements RequestOwner, ResponseOwner {
     const method = allMethods[methodIndex]!
     const server = this.server
     const join = server.joinDuplicateHeaders === true
+    const headers = buildHeaders(raw, join)
+    const te = headers['transfer-encoding']
+    const cl = headers['content-length']
+    const hasBody = te !== undefined || (cl !== undefined && cl !== '0')
+    const parser = this.parser!
     let req: TransportRequest
     if (upgrade) {
-      req = new EmptyRequest(this.socket, method, url, major, minor, raw, join)
+      // Node 26 reads an upgraded request's body into it and emits 'upgrade'
+      // at once (an UpgradeStream: handUpgrade); before, the parser stops at
+      // the head and the body is the upgraded stream's first bytes.
+      const readBody = hasBody && method !== 'CONNECT' && lineServerBehaviour.upgradeWithBody
+      req = readBody
+        ? new BodyRequest(this, method, url, major, minor, raw, join, headers)
+        : new EmptyRequest(this.socket, method, url, major, minor, raw, join, headers)
       if (method === 'CONNECT' || this.shouldUpgrade(req)) {
         req.upgrade = true
-        req.complete = true
         this.upgradeRequest = req
-        return PARSE_UPGRADE
+        if (!readBody) {
+          req.complete = true
+          return PARSE_UPGRADE
+        }
+        this.current = req
+        if (parser[kOnMessageComplete] === null) parser[kOnMessageComplete] = onMessageComplete
+        return PARSE_ON
       }
     }
     if (method === 'PRI') {
@@ -216,10 +236,6 @@ export class Connection implements RequestOwner, ResponseOwner {
     }
     if (this.idleSince !== 0 && server.timeout > 0) this.socket.setTimeout(server.timeout)
     this.idleSince = 0
-    const headers = buildHeaders(raw, join)
-    const te = headers['transfer-encoding']
-    const cl = headers['content-length']
-    const hasBody = te !== undefined || (cl !== undefined && cl !== '0')
     req = hasBody
       ? new BodyRequest(this, method, url, major, minor, raw, join, headers)
       : new EmptyRequest(this.socket, method, url, major, minor, raw, join, headers)
@@ -230,7 +246,6 @@ export class Connection implements RequestOwner, ResponseOwner {
     // function: such a request is completed here, after 'request', in
     // Node's order, and the parser makes one call into JS per request
     // instead of two. The callback is set only while bodies are read.
-    const parser = this.parser!
     if (hasBody !== (parser[kOnMessageComplete] !== null)) parser[kOnMessageComplete] = hasBody ? onMessageComplete : null
     const ret = this.dispatch(req, major, minor, keepAlive)
     if (!hasBody) {
@@ -374,20 +389,43 @@ export class Connection implements RequestOwner, ResponseOwner {
     }
   }
 
-  /** Upgrade or CONNECT: the socket leaves this transport with the bytes after the head. */
+  /**
+   * Upgrade or CONNECT: the socket leaves this transport with the bytes
+   * after the head (after the body, for a request whose body the parser
+   * reads: onParserExecuteCommon of Node 26, which emits 'upgrade' with an
+   * UpgradeStream while the body is still coming, and hands that stream the
+   * bytes after it once the body is complete).
+   */
   private handUpgrade(ret: number, data?: Buffer): void {
     const req = this.upgradeRequest!
+    const socket = this.socket
+    const event = req.method === 'CONNECT' ? 'connect' : 'upgrade'
+    const server = this.server
+    if (!req.complete) {
+      if (this.upgradeStream !== null) return // emitted already: the body is still being read
+      const stream = (this.upgradeStream = new UpgradeStream(socket, req as BodyRequest))
+      if (server.listenerCount(event) > 0) {
+        ;(socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null
+        server.emit(event, req, stream, EMPTY)
+      } else {
+        socket.destroy()
+      }
+      return
+    }
     this.upgradeRequest = null
     const parser = this.parser!
     const buffer = data ?? parser.getCurrentBuffer()
     // Earlier responses' bytes still in the writer's batch go first: the application writes on the socket itself now.
     this.writer.flush()
     this.detach()
-    const socket = this.socket
-    const event = req.method === 'CONNECT' ? 'connect' : 'upgrade'
-    if (this.server.listenerCount(event) > 0) {
-      ;(socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null
-      this.server.emit(event, req, socket, buffer.subarray(ret))
+    if (server.listenerCount(event) > 0) {
+      const head = buffer.subarray(ret)
+      if (this.upgradeStream !== null) {
+        this.upgradeStream.requestBodyCompleted(head)
+      } else {
+        ;(socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null
+        server.emit(event, req, socket, head)
+      }
     } else {
       socket.destroy()
     }
@@ -399,7 +437,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     if (parser === null) return
     this.parser = null
     // Only this connection's listeners, as node:http removes only its own:
-    // the application's stay.
+    // the application's (and an UpgradeStream's) stay.
     const socket = this.socket
     socket.removeListener('timeout', this.onTimeout)
     socket.removeListener('end', this.onSocketEnd)
@@ -626,13 +664,14 @@ export class Connection implements RequestOwner, ResponseOwner {
     // As Node's socketOnClose: every request still owed a response is aborted;
     // the response that holds the socket (Node's socket._httpMessage, our
     // first) emits 'close', the ones queued behind it as the line does
-    // (TransportResponse.emitAbort).
+    // (TransportResponse.emitAbort). An upgraded request whose body was being
+    // read (Node 26) has no response and is not aborted, as in Node.
     for (let i = 0; i < responses.length; i++) {
       const res = responses[i]!
       ;(res.req as EmptyRequest | BodyRequest).abort()
       res.emitAbort(i === 0)
     }
-    if (current !== null && (responses.length === 0 || responses[responses.length - 1]!.req !== current)) {
+    if (current !== null && current !== this.upgradeRequest && (responses.length === 0 || responses[responses.length - 1]!.req !== current)) {
       ;(current as EmptyRequest | BodyRequest).abort()
     }
   }
