@@ -630,3 +630,20 @@ t.test("an Upgrade request with a body: 'upgrade' as the running line emits it (
   t.same(whole.ours.log, whole.node.log, 'body in the head\'s read: the same events')
   t.equal(whole.ours.text, whole.node.text, 'body in the head\'s read: the same bytes')
 })
+
+t.test('a client that goes away after a bodiless request was read to its end: not aborted, as node:http', async (t) => {
+  // Failed before on every line: the request was marked aborted whatever had been read.
+  const { node, ours } = await againstNode({}, (server, log) => {
+    server.on('request', (req: http.IncomingMessage) => {
+      req.on('aborted', () => log('aborted'))
+      req.on('end', () => log('end'))
+      req.on('close', () => log('close', req.aborted))
+      if (req.url === '/read') req.resume()
+    })
+  }, (socket) => {
+    socket.write('GET /read HTTP/1.1\r\nHost: t\r\n\r\n')
+    setTimeout(() => socket.destroy(), 100)
+  })
+  t.same(node.log, ['end', 'close false'])
+  t.same(ours.log, node.log)
+})

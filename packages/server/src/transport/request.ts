@@ -216,11 +216,17 @@ export class EmptyRequest extends LazyEventEmitter implements TransportRequest {
     this.emitClose()
   }
 
-  /** The connection closed before the response finished. */
+  /**
+   * The connection closed before the response finished: node:http's
+   * req.destroy(ConnResetException), whose _destroy marks the request
+   * aborted only if it was not read to its end and complete.
+   */
   abort(): void {
     if (this.closed) return
-    this.aborted = true
-    this.emit('aborted')
+    if (!this.readableEnded || !this.complete) {
+      this.aborted = true
+      this.emit('aborted')
+    }
     this.emitClose()
   }
 
