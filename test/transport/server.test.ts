@@ -647,3 +647,39 @@ t.test('a client that goes away after a bodiless request was read to its end: no
   t.same(node.log, ['end', 'close false'])
   t.same(ours.log, node.log)
 })
+
+t.test('optimizeEmptyRequests (Node 24+): a request without body headers reads as ended and closed, with no end, close or aborted', async (t) => {
+  // Failed on 24 and 26 before: the option was ignored.
+  const setup = (server: net.Server, log: Log) => {
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      log(req.url!, req.readableEnded, req.destroyed, req.readable)
+      for (const event of ['end', 'close', 'aborted']) req.on(event, () => log(req.url!, event))
+      req.resume()
+      if (req.url !== '/abandoned') setTimeout(() => res.end('x'), 20)
+    })
+  }
+  const { node, ours } = await againstNode({ optimizeEmptyRequests: true }, setup, (socket) => {
+    socket.write('GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\nGET /abandoned HTTP/1.1\r\nHost: t\r\n\r\n')
+    setTimeout(() => socket.destroy(), 200)
+  })
+  t.ok(node.log.length >= 3, node.log.join('; '))
+  t.same(ours.log, node.log, 'the same state and events')
+  t.equal(ours.text, node.text)
+  // The plugin's connections read the option off Fastify's http.Server.
+  const seen: string[][] = []
+  for (const plugin of [false, true]) {
+    const log: string[] = []
+    const a = Fastify({ http: { optimizeEmptyRequests: true } as http.ServerOptions })
+    if (plugin) await a.register(vectored)
+    a.get('/', (req, reply) => {
+      log.push(`${req.raw.readableEnded} ${req.raw.destroyed}`)
+      req.raw.on('close', () => log.push('close'))
+      reply.send('ok')
+    })
+    await a.listen({ port: 0, host: '127.0.0.1' })
+    await exchange(portOf(a), 'GET / HTTP/1.1\r\nHost: t\r\n\r\n', (s) => s.endsWith('ok'))
+    await a.close()
+    seen.push(log)
+  }
+  t.same(seen[1], seen[0], 'the plugin on Fastify\'s server: as stock Fastify')
+})

@@ -19,6 +19,7 @@
 import * as http from 'node:http'
 import type { Socket } from 'node:net'
 import { ConnectionPool, type ConnectionHost } from './transport/connection-pool'
+import { lineOptimizeEmptyRequestsKey } from './transport/line-options'
 import { serverSymbols } from '@vectored/core'
 
 type NodeServer = http.Server & Record<symbol, unknown>
@@ -47,7 +48,8 @@ export function takeConnections(server: http.Server): ConnectionPool {
   const s = server as NodeServer
   const kUnique = serverSymbols.uniqueHeaders
   const unique = kUnique === undefined ? null : (s[kUnique] as ReadonlySet<string> | null | undefined) ?? null
-  const pool = new ConnectionPool(server as unknown as ConnectionHost, unique)
+  const optimize = lineOptimizeEmptyRequestsKey !== undefined && s[lineOptimizeEmptyRequestsKey] === true
+  const pool = new ConnectionPool(server as unknown as ConnectionHost, unique, optimize)
   const nodeListener = s.listeners('connection').find((l) => l.name === 'connectionListener') as (socket: Socket) => void
   server.removeListener('connection', nodeListener)
   server.prependListener('connection', (socket: Socket) => pool.accept(socket))

@@ -55,10 +55,18 @@ export class ConnectionPool {
   private sweepTimer: NodeJS.Timeout | null = null
   private checkTimer: NodeJS.Timeout | null = null
 
-  constructor(server: ConnectionHost, uniqueHeaders: ReadonlySet<string> | null) {
+  /**
+   * The server's optimizeEmptyRequests (Node 24 and later): a request with
+   * neither Content-Length nor Transfer-Encoding reads as ended and closed
+   * from the start, and emits no 'end', 'close' or 'aborted'.
+   */
+  readonly optimizeEmptyRequests: boolean
+
+  constructor(server: ConnectionHost, uniqueHeaders: ReadonlySet<string> | null, optimizeEmptyRequests = false) {
     if (transportInternals === null) throw new Error(`vectored transport: this Node (${process.version}) lacks ${transportMissing}`)
     this.server = server
     this.uniqueHeaders = uniqueHeaders
+    this.optimizeEmptyRequests = optimizeEmptyRequests
     this.connections = new transportInternals.ConnectionsList()
   }
 

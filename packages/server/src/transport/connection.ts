@@ -239,6 +239,8 @@ export class Connection implements RequestOwner, ResponseOwner {
     req = hasBody
       ? new BodyRequest(this, method, url, major, minor, raw, join, headers)
       : new EmptyRequest(this.socket, method, url, major, minor, raw, join, headers)
+    // optimizeEmptyRequests (Node 24+): no body header at all (Content-Length: 0 is one) reads as ended and closed.
+    if (te === undefined && cl === undefined && this.pool.optimizeEmptyRequests) (req as EmptyRequest).dumpAndClose()
     this.current = req
     // A message without a body completes as soon as this callback returns
     // (llhttp calls on_message_complete next, with no byte in between), and

@@ -12,6 +12,12 @@ import { ownSymbol } from '../node-symbols'
 const lineServer = http.createServer() as http.Server & { keepAliveTimeoutBuffer?: unknown; shouldUpgradeCallback?: unknown }
 export const lineHasKeepAliveTimeoutBuffer = typeof lineServer.keepAliveTimeoutBuffer === 'number'
 export const lineHasShouldUpgradeCallback = typeof lineServer.shouldUpgradeCallback === 'function'
+/**
+ * The symbol under which Node 24 and later keep an http.Server's
+ * optimizeEmptyRequests option (lib/_http_server.js kOptimizeEmptyRequests,
+ * set by storeHTTPOptions); undefined on lines without the option.
+ */
+export const lineOptimizeEmptyRequestsKey: symbol | undefined = ownSymbol(lineServer, 'OptimizeEmptyRequestsOption')
 
 /**
  * Whether the running line's OutgoingMessage keeps end() callbacks apart

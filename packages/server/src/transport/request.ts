@@ -198,7 +198,11 @@ export class EmptyRequest extends LazyEventEmitter implements TransportRequest {
   }
 
   pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
-    if (options?.end !== false) this.once('end', () => dest.end())
+    if (options?.end !== false) {
+      // Readable.pipe of a stream whose 'end' was emitted ends the destination on the next tick.
+      if (this.readableEnded) process.nextTick(() => dest.end())
+      else this.once('end', () => dest.end())
+    }
     this.resume()
     return dest
   }
@@ -214,6 +218,18 @@ export class EmptyRequest extends LazyEventEmitter implements TransportRequest {
   /** The response finished: the request is over. */
   finish(): void {
     this.emitClose()
+  }
+
+  /**
+   * optimizeEmptyRequests (Node 24+): IncomingMessage._dumpAndCloseReadable,
+   * the request reads as ended, destroyed and closed from the start, and
+   * emits no 'end', 'close' or 'aborted' (destroying it later does nothing).
+   */
+  dumpAndClose(): void {
+    this.readableEnded = true
+    this.ending = true
+    this.destroyed = true
+    this.closed = true
   }
 
   /**

@@ -12,6 +12,7 @@ import * as http from 'node:http'
 import * as net from 'node:net'
 import { transportMissing } from '@vectored/core'
 import { ConnectionPool, type ConnectionHost } from './connection-pool'
+import { lineOptimizeEmptyRequestsKey } from './line-options'
 import { warnFallback } from '../fallback'
 
 /** The http.createServer options the transport honours (same names and defaults as node:http's). */
@@ -32,6 +33,12 @@ export interface TransportServerOptions {
   keepAliveTimeoutBuffer?: number
   /** As Node 22's: whether an Upgrade request goes to 'upgrade'. Default: an 'upgrade' listener exists. */
   shouldUpgradeCallback?: (req: http.IncomingMessage) => boolean
+  /**
+   * As Node 24's: requests without Content-Length or Transfer-Encoding read
+   * as ended and closed at once, without 'end', 'close' or 'aborted'.
+   * Ignored on Node 20 and 22, as node:http there ignores it.
+   */
+  optimizeEmptyRequests?: boolean
   requireHostHeader?: boolean
   joinDuplicateHeaders?: boolean
   uniqueHeaders?: string[]
@@ -109,7 +116,11 @@ export class TransportServer extends net.Server implements ConnectionHost {
     this.requireHostHeader = options.requireHostHeader ?? true
     this.joinDuplicateHeaders = options.joinDuplicateHeaders ?? false
     const unique = Array.isArray(options.uniqueHeaders) ? new Set(options.uniqueHeaders.map((h) => h.toLowerCase())) : null
-    const pool = (this.connectionPool = new ConnectionPool(this, unique))
+    const optimize = options.optimizeEmptyRequests
+    if (lineOptimizeEmptyRequestsKey !== undefined && optimize !== undefined && typeof optimize !== 'boolean') {
+      throw Object.assign(new TypeError(`The "options.optimizeEmptyRequests" property must be of type boolean. Received ${typeof optimize}`), { code: 'ERR_INVALID_ARG_TYPE' })
+    }
+    const pool = (this.connectionPool = new ConnectionPool(this, unique, lineOptimizeEmptyRequestsKey !== undefined && optimize === true))
     if (requestListener) this.on('request', requestListener)
     this.on('connection', (socket: net.Socket) => pool.accept(socket))
     this.on('listening', () => pool.startSweep())
