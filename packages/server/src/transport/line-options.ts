@@ -20,21 +20,6 @@ export const lineHasShouldUpgradeCallback = typeof lineServer.shouldUpgradeCallb
 export const lineOptimizeEmptyRequestsKey: symbol | undefined = ownSymbol(lineServer, 'OptimizeEmptyRequestsOption')
 
 /**
- * Whether the running line's OutgoingMessage keeps end() callbacks apart
- * from 'finish' listeners, calling them with null or with the error that
- * kept the bytes from the socket (Node 24 and later: kEndCallbacks,
- * kFlushError); before, end(cb) is once('finish', cb).
- */
-export const lineEndCallbacks: boolean = (() => {
-  try {
-    const res = new http.ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} } as http.IncomingMessage)
-    return ownSymbol(res, 'kEndCallbacks') !== undefined
-  } catch {
-    return false
-  }
-})()
-
-/**
  * What the running line's node:http does when a connection closes with a
  * pipelined response queued behind the one holding the socket, and with an
  * Upgrade request that has a body: node:http's own connection listener fed

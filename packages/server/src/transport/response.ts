@@ -19,6 +19,7 @@ import {
   hasInvalidHeaderChar,
   chunkFraming,
   flatMerge,
+  responseInternals,
   serializeHead,
   validateHeaderName,
   validateHeaderValue,
@@ -31,7 +32,7 @@ import { isUnreadFileStream, endFileStream, takeFileStream } from '../file-strea
 import { counters } from '../stats'
 import { vectorPiecesOf } from '../vector-payload'
 import type { TransportRequest } from './request'
-import { lineEndCallbacks, lineServerBehaviour } from './line-options'
+import { lineServerBehaviour } from './line-options'
 
 /** What a response needs from its connection. */
 export interface ResponseOwner {
@@ -80,6 +81,11 @@ function byteLength(chunk: Chunk, encoding: BufferEncoding | null | undefined): 
 
 // serializeHead reads its options synchronously: one object, refilled per head.
 const headOptions: HeadOptions = {}
+
+// Whether the running line's OutgoingMessage keeps end() callbacks apart
+// from 'finish' listeners (Node 24 and later: kEndCallbacks), as core's
+// probe of node:http found (see queueEndCallback).
+const lineEndCallbacks = responseInternals.endCallbacks !== null
 
 // node:http's own informational-response methods (see writeContinue).
 const nodeResponse = http.ServerResponse.prototype as unknown as Record<string, ((this: unknown, ...args: unknown[]) => unknown) | undefined>
