@@ -683,3 +683,37 @@ t.test('optimizeEmptyRequests (Node 24+): a request without body headers reads a
   }
   t.same(seen[1], seen[0], 'the plugin on Fastify\'s server: as stock Fastify')
 })
+
+t.test("'close' of every response that finished in one batch, in order, even when a 'close' listener throws", async (t) => {
+  // Three pipelined requests in one read finish in one flush; one tick
+  // closes them all. A listener that throws is one uncaught exception, as
+  // with a tick per response in node:http; the responses after it still close.
+  const uncaught: Error[] = []
+  const onUncaught = (err: Error) => { uncaught.push(err) }
+  process.on('uncaughtException', onUncaught)
+  t.teardown(() => process.removeListener('uncaughtException', onUncaught))
+  const log: string[] = []
+  const server = new TransportServer({}, (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.on('finish', () => log.push(`finish ${req.url}`))
+    res.on('close', () => {
+      log.push(`close ${req.url}`)
+      if (req.url === '/1') throw new Error('thrown by a close listener')
+    })
+    req.on('close', () => log.push(`request close ${req.url}`))
+    res.end(req.url)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => server.close())
+  const pipelined = ['/1', '/2', '/3'].map((u) => `GET ${u} HTTP/1.1\r\nHost: t\r\n\r\n`).join('')
+  const r = await exchange(portOf(server), pipelined, (s) => count(s, 'HTTP/1.1 200') === 3 && s.endsWith('/3'))
+  r.socket.destroy()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.same(log, [
+    'finish /1', 'finish /2', 'finish /3',
+    'close /1', 'request close /1', 'close /2', 'request close /2', 'close /3', 'request close /3',
+  ], "every 'finish', then each response's 'close' and its request's, in request order")
+  t.equal(uncaught.length, 1, 'one uncaught exception')
+  t.equal(uncaught[0]?.message, 'thrown by a close listener')
+  t.ok(log.includes('close /2') && log.includes('close /3'), 'the responses after the throwing listener closed')
+  t.match(r.text, /\/1HTTP[^]*\/2HTTP[^]*\/3$/, 'every body in order')
+})

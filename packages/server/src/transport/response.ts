@@ -172,11 +172,13 @@ export class TransportResponse extends LazyStream {
    * request is over and 'close' follows a tick later, as Node's resOnFinish
    * schedules it; cheaper than a 'finish' listener per response. The tick is
    * queued before the listeners run, as resOnFinish is the response's first
-   * 'finish' listener: a tick a listener queues comes after 'close'.
+   * 'finish' listener: a tick a listener queues comes after 'close'. One
+   * tick closes every response that finished since it was queued (a
+   * nextTick costs about 5% of a hello response on Node 24).
    */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'pipe' && args[0] instanceof fs.ReadStream) this.takeFile(args[0])
-    else if (event === 'finish') process.nextTick(closeAfterFinish, this)
+    else if (event === 'finish' && finishedResponses.push(this) === 1) process.nextTick(closeFinished)
     return super.emit(event, ...args)
   }
 
@@ -873,10 +875,33 @@ function flushTickChunks(res: TransportResponse): void {
   res.flushTickChunks()
 }
 
-/** Node's order: the response's 'close', then the request's (its 'end' and 'close' come a tick later). */
-function closeAfterFinish(res: TransportResponse): void {
-  emitClose(res)
-  ;(res.req as unknown as { finish(): void }).finish()
+/** Responses that emitted 'finish' since the tick that closes them was queued, in that order. */
+let finishedResponses: TransportResponse[] = []
+
+/**
+ * Node's order for each: the response's 'close', then the request's. A
+ * 'close' listener that throws does not keep the request from closing,
+ * and leaves the rest to a later tick, as each had its own tick in Node.
+ */
+function closeFinished(): void {
+  const list = finishedResponses
+  finishedResponses = []
+  let i = 0
+  try {
+    for (; i < list.length; i++) {
+      const res = list[i]!
+      try {
+        emitClose(res)
+      } finally {
+        ;(res.req as unknown as { finish(): void }).finish()
+      }
+    }
+  } finally {
+    if (++i < list.length) {
+      if (finishedResponses.length === 0) process.nextTick(closeFinished)
+      finishedResponses = list.slice(i).concat(finishedResponses)
+    }
+  }
 }
 
 function emitClose(res: TransportResponse): void {
