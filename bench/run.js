@@ -15,7 +15,8 @@ const { resolveNode, LineError } = require('../scripts/node-lines')
 const { correctnessPass, timingPass, key } = require('./lib/measure')
 const { AutocannonLoad, WrkLoad } = require('./lib/loadgen')
 const { finalize } = require('./lib/summarize')
-const { BUDGET_S, estimate, fitBudget } = require('./lib/plan')
+const { BUDGET_S, estimate, fitBudget, sizeOf } = require('./lib/plan')
+const { byName: scenariosByName } = require('./lib/scenarios')
 const { table } = require('./lib/report')
 const { chartHtml } = require('./lib/chart')
 const { FILE_NAME, fileBytes } = require('./servers/payloads')
@@ -58,11 +59,13 @@ async function main () {
     if (!peers.wrk) throw new Error('--loadgen wrk: wrk is not installed (Debian package wrk; or run with --install-peers)')
     loadgen = new WrkLoad(peers.wrk.path)
   } else loadgen = new AutocannonLoad()
+  // latency-fixed's paced client runs in an autocannon worker (lib/paced.js), whatever --loadgen says
+  const pacer = loadgen instanceof AutocannonLoad ? loadgen : new AutocannonLoad()
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-bench-'))
   const file = path.join(tmp, FILE_NAME)
   fs.writeFileSync(file, fileBytes())
-  const ctx = { ...cfg, allVariants, peers, file, node }
+  const ctx = { ...cfg, allVariants, peers, file, node, pacer }
   if (cfg.budget) progress.log(`quick run: sized to about ${BUDGET_S} s in all; rounds and windows are set after the correctness pass`)
 
   const cells = new Map()
@@ -74,8 +77,21 @@ async function main () {
   let estimated
   try {
     await correctnessPass(ctx, cells)
-    const pendingCells = [...cells.values()].filter((c) => c.status === 'pending')
-    const sizes = { cells: pendingCells.length, scenarios: new Set(pendingCells.map((c) => c.scenario)).size }
+    const pending = () => [...cells.values()].filter((c) => c.status === 'pending')
+    for (const c of pending()) {
+      const why = scenariosByName[c.scenario].loadgens?.[loadgen.name]
+      if (why) Object.assign(c, { status: 'skipped', reason: why })
+    }
+    // The quick run keeps a quick: 'if-fits' row only when the budget has room for it.
+    const optional = cfg.scenarios.filter((s) => s.quick === 'if-fits') // left out in this order: post-json-1k first
+    let sizes = sizeOf(pending(), scenariosByName)
+    while (cfg.budget && optional.length && !fitBudget({ ...sizes, elapsed: process.uptime() }, loadgen).fits) {
+      const s = optional.shift()
+      const left = pending().filter((c) => c.scenario === s.name)
+      for (const c of left) Object.assign(c, { status: 'skipped', reason: `left out of this quick run: its ${BUDGET_S} s budget has no room for it with this many variants (--scenario ${s.name} runs it)` })
+      if (left.length) progress.log(`quick run: ${s.name} left out, the budget has no room for it (--scenario ${s.name} runs it)`)
+      sizes = sizeOf(pending(), scenariosByName)
+    }
     let note = ''
     if (cfg.budget) {
       const plan = fitBudget({ ...sizes, elapsed: process.uptime() }, loadgen)
@@ -83,9 +99,9 @@ async function main () {
       estimated = plan.estimate
       note = plan.fits ? ` (quick run, budget ${BUDGET_S} s)` : ` (quick run: over its ${BUDGET_S} s budget even at its shortest; --scenario or --variant narrow it)`
     } else estimated = Math.ceil(process.uptime() + estimate({ ...sizes, rounds: ctx.rounds, duration: ctx.duration, warmup: ctx.warmup }, loadgen))
-    const total = sizes.cells * ctx.rounds
+    const total = pending().length * ctx.rounds
     let n = 0
-    progress.log(`timing ${sizes.cells} cells x ${ctx.rounds} rounds, ${ctx.warmup} s warm-up + ${ctx.duration} s window each: about ${estimated} s in all${note}`)
+    progress.log(`timing ${pending().length} cells x ${ctx.rounds} rounds, ${ctx.warmup} s warm-up + ${ctx.duration} s window each: about ${estimated} s in all${note}`)
     await loadgen.start()
     await timingPass(ctx, cells, loadgen, (s, v, round) => {
       n++
@@ -93,10 +109,11 @@ async function main () {
     })
   } finally {
     await loadgen.close()
+    if (pacer !== loadgen) await pacer.close()
     fs.rmSync(tmp, { recursive: true, force: true })
     progress.done()
   }
-  finalize(cells)
+  finalize(cells, scenariosByName)
 
   const result = {
     date,
@@ -104,7 +121,7 @@ async function main () {
     estimatedSeconds: estimated,
     machine: machineInfo({ peers, pinning: pin, clockTicks: clockTicks(), argv, loadAtStart, node, nodeRequested: cfg.node }),
     config: { mode: cfg.mode, budgetSeconds: cfg.budget ? BUDGET_S : null, rounds: ctx.rounds, duration: ctx.duration, warmup: ctx.warmup, loadgen: loadgen.name, connectionsOverride: cfg.connections ?? null },
-    scenarios: cfg.scenarios.map((s) => ({ name: s.name, desc: s.desc, route: s.route, connections: cfg.connections ?? s.connections, pipelining: s.pipelining })),
+    scenarios: cfg.scenarios.map((s) => ({ name: s.name, kind: s.kind ?? 'load', desc: s.desc, route: s.route, requests: s.requests?.map((r) => `${r.method} ${r.path}`), connections: cfg.connections ?? s.connections, pipelining: s.pipelining, levels: s.levels, peak: ctx.peaks?.[s.name] })),
     variants: cfg.variants.map((v) => ({ name: v.name, desc: v.desc })),
     cells: [...cells.values()]
   }

@@ -7,6 +7,7 @@
 // up (and open the connections), then the worker sends `mark` (the bench
 // samples the server's CPU time) and counts only what completes after it.
 const autocannon = require('autocannon')
+const { pacedWindow } = require('./paced')
 
 // autocannon appends every body chunk to a string (`req.body += data`): a
 // UTF-8 decode of each 4 MiB body, which caps it near 80 MB/s here. The
@@ -34,6 +35,8 @@ function window (o) {
   const count = (map, key) => { map[key] = (map[key] || 0) + 1 }
   const instance = autocannon({
     url: `http://127.0.0.1:${o.port}${o.route}`,
+    // several requests in turn per connection (method, headers, body), when the scenario has them
+    ...(o.requests ? { requests: o.requests.map((r) => ({ method: r.method, path: r.path, headers: r.headers, body: r.body ?? undefined })) } : {}),
     connections: o.connections,
     pipelining: o.pipelining,
     duration: o.warmup + o.duration,
@@ -76,5 +79,9 @@ function window (o) {
   }, o.warmup * 1000)
 }
 
-process.on('message', (msg) => { if (msg.type === 'load') window(msg.options) })
+process.on('message', (msg) => {
+  if (msg.type !== 'load') return
+  if (msg.options.rate) pacedWindow(msg.options, () => process.send({ type: 'mark' })).then((result) => process.send({ type: 'result', result }))
+  else window(msg.options)
+})
 process.send({ type: 'ready' })

@@ -16,49 +16,79 @@ const COLORS = {
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c])
 const clip = (s, n) => s.length > n ? s.slice(0, n - 1) + '…' : s
 
+// What each panel draws: the scenarios it takes, and for an ok cell its bars,
+// [{ label, r (ratio of medians), lo, hi (min..max relative to stock's median), abs }].
+const MAX_RATIO = 6
+const pct = (level) => `${Math.round(level * 100)}%`
+const bar = (label, r, abs) => ({ label, r: r?.median ?? r, lo: r?.min, hi: r?.max, abs })
+const PANELS = {
+  rps: {
+    title: 'Requests per second relative to stock Fastify (higher is better)',
+    kind: 'load',
+    bars: (c) => [{ r: c.ratio?.rps, lo: c.ratio?.rpsMin, hi: c.ratio?.rpsMax, abs: `${f.num(c.summary.rps.median)} req/s` }]
+  },
+  cpu: {
+    title: 'Server CPU time per request relative to stock Fastify (lower is better)',
+    kind: 'load',
+    bars: (c) => [{ r: c.ratio?.cpuPerRequest, lo: c.ratio?.cpuMin, hi: c.ratio?.cpuMax, abs: `${f.us(c.summary.cpuPerRequest.median)} µs/req` }]
+  },
+  latency: {
+    title: 'p99 latency at fixed rates relative to stock Fastify at the same rate (lower is better)',
+    kind: 'latency',
+    bars: (c) => c.summary.levels.map((l, i) => bar(`${c.variant} ${pct(l.level)}`, c.ratio?.levels?.[i].p99, `p99 ${f.ms(l.p99.median)} ms · p50 ${f.ms(l.p50.median)} ms · ${f.num(l.targetRps)} req/s`))
+  },
+  idle: {
+    title: 'RSS per idle keep-alive connection relative to stock Fastify (lower is better)',
+    kind: 'idle',
+    bars: (c) => [bar(null, c.ratio?.bytesPerConnection, `${f.bytes(c.summary.bytesPerConnection.median)}/conn`)]
+  }
+}
+
 function panel (result, variants, metric) {
-  const isRps = metric === 'rps'
+  const spec = PANELS[metric]
+  const scenarios = result.scenarios.filter((s) => (s.kind ?? 'load') === spec.kind)
   const W = 1100
   const labelW = 150
   const plotW = 640
   const rowH = 20
   const groupGap = 16
   const top = 56
-  const ratioOf = (c) => isRps ? c.ratio?.rps : c.ratio?.cpuPerRequest
-  const hiOf = (c) => isRps ? c.ratio?.rpsMax : c.ratio?.cpuMax
+  const inPanel = result.cells.filter((c) => c.status === 'ok' && scenarios.some((s) => s.name === c.scenario))
+  if (!inPanel.length && !result.cells.some((c) => scenarios.some((s) => s.name === c.scenario))) return ''
   let max = 1.5
-  for (const c of result.cells) if (c.status === 'ok' && Number.isFinite(hiOf(c))) max = Math.max(max, hiOf(c))
-  max = Math.ceil(max * 4) / 4
-  const x = (r) => labelW + (r / max) * plotW
+  for (const c of inPanel) for (const b of spec.bars(c)) if (Number.isFinite(b.hi ?? b.r)) max = Math.max(max, b.hi ?? b.r)
+  // the axis stops at MAX_RATIO: a longer bar (a backlog at a fixed rate can
+  // make a p99 hundreds of times stock's) is clipped there, its label says the value
+  max = Math.min(MAX_RATIO, Math.ceil(max * 4) / 4)
+  const x = (r) => labelW + (Math.min(r, max) / max) * plotW
 
   const parts = []
   let y = top
-  for (const s of result.scenarios) {
+  for (const s of scenarios) {
     const rows = variants.map((v) => result.cells.find((c) => c.scenario === s.name && c.variant === v)).filter(Boolean)
     if (!rows.length) continue
     parts.push(`<text x="8" y="${y + 14}"><tspan class="scen">${esc(s.name)}</tspan><tspan class="small" dx="10">${esc(`${s.desc} · ${s.connections} connections${s.pipelining > 1 ? ` · pipelining ${s.pipelining}` : ''}`)}</tspan></text>`)
     y += 20
     for (const c of rows) {
-      const cy = y + 3
       const color = COLORS[c.variant] || '#444'
-      parts.push(`<text x="${labelW - 8}" y="${cy + 12}" class="vname" text-anchor="end">${esc(c.variant)}</text>`)
-      if (c.status === 'ok' && Number.isFinite(ratioOf(c))) {
-        const r = ratioOf(c)
-        parts.push(`<rect x="${labelW}" y="${cy}" width="${(x(r) - labelW).toFixed(1)}" height="${rowH - 6}" fill="${color}"/>`)
-        const lo = isRps ? c.ratio.rpsMin : c.ratio.cpuMin
-        const hi = hiOf(c)
-        if (Number.isFinite(lo) && Number.isFinite(hi)) {
-          parts.push(`<line x1="${x(lo).toFixed(1)}" x2="${x(hi).toFixed(1)}" y1="${cy + 7}" y2="${cy + 7}" class="whisker"/>`)
+      const bars = c.status === 'ok' ? spec.bars(c) : [{ label: null }]
+      for (const b of bars) {
+        const cy = y + 3
+        parts.push(`<text x="${labelW - 8}" y="${cy + 12}" class="vname" text-anchor="end">${esc(b.label ?? c.variant)}</text>`)
+        if (c.status === 'ok' && Number.isFinite(b.r)) {
+          parts.push(`<rect x="${labelW}" y="${cy}" width="${(x(b.r) - labelW).toFixed(1)}" height="${rowH - 6}" fill="${color}"/>`)
+          if (Number.isFinite(b.lo) && Number.isFinite(b.hi)) {
+            parts.push(`<line x1="${x(b.lo).toFixed(1)}" x2="${x(b.hi).toFixed(1)}" y1="${cy + 7}" y2="${cy + 7}" class="whisker"/>`)
+          }
+          parts.push(`<text x="${(Math.max(x(b.r), Number.isFinite(b.hi) ? x(b.hi) : 0) + 6).toFixed(1)}" y="${cy + 12}" class="val">${b.r.toFixed(2)}x · ${esc(b.abs)}</text>`)
+        } else if (c.status === 'ok') {
+          parts.push(`<text x="${labelW + 4}" y="${cy + 12}" class="note">no baseline: ${esc(b.abs)}</text>`)
+        } else {
+          const cls = c.status === 'failed' ? 'failed' : 'skipped'
+          parts.push(`<text x="${labelW + 4}" y="${cy + 12}" class="${cls}">${esc(c.status.toUpperCase())}: ${esc(clip(c.reason || '', 110))}</text>`)
         }
-        const abs = isRps ? `${f.num(c.summary.rps.median)} req/s` : `${f.us(c.summary.cpuPerRequest.median)} µs/req`
-        parts.push(`<text x="${(Math.max(x(r), Number.isFinite(hi) ? x(hi) : 0) + 6).toFixed(1)}" y="${cy + 12}" class="val">${r.toFixed(2)}x · ${esc(abs)}</text>`)
-      } else if (c.status === 'ok') {
-        parts.push(`<text x="${labelW + 4}" y="${cy + 12}" class="note">no baseline: ${esc(isRps ? f.num(c.summary.rps.median) + ' req/s' : f.us(c.summary.cpuPerRequest.median) + ' µs/req')}</text>`)
-      } else {
-        const cls = c.status === 'failed' ? 'failed' : 'skipped'
-        parts.push(`<text x="${labelW + 4}" y="${cy + 12}" class="${cls}">${esc(c.status.toUpperCase())}: ${esc(clip(c.reason || '', 110))}</text>`)
+        y += rowH
       }
-      y += rowH
     }
     parts.push(`<line x1="0" x2="${W}" y1="${y + groupGap / 2}" y2="${y + groupGap / 2}" class="sep"/>`)
     y += groupGap
@@ -70,9 +100,7 @@ function panel (result, variants, metric) {
     ticks.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${top - 6}" y2="${H - 10}" class="${Math.abs(t - 1) < 1e-9 ? 'one' : 'grid'}"/>`)
     ticks.push(`<text x="${x(t).toFixed(1)}" y="${top - 10}" class="tick" text-anchor="middle">${t.toFixed(step < 1 ? 2 : 0)}x</text>`)
   }
-  const title = isRps
-    ? 'Requests per second relative to stock Fastify (higher is better)'
-    : 'Server CPU time per request relative to stock Fastify (lower is better)'
+  const title = spec.title
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">
 <text x="8" y="22" class="title">${esc(title)}</text>
 ${ticks.join('\n')}
@@ -84,7 +112,13 @@ function tableHtml (result) {
   const rows = []
   for (const s of result.scenarios) {
     for (const c of result.cells.filter((c) => c.scenario === s.name)) {
-      if (c.status === 'ok') {
+      if (c.status === 'ok' && s.kind === 'idle') {
+        const m = c.summary
+        rows.push(`<tr><td>${esc(s.name)}</td><td>${esc(c.variant)}</td><td colspan="8">${f.range(m.bytesPerConnection, f.bytes)} RSS per connection (${m.held} held; ${f.mib(m.rssBefore.median)} before, ${f.mib(m.rssAfter.median)} after); ${f.ratio(c.ratio?.bytesPerConnection?.median)} vs fastify</td></tr>`)
+      } else if (c.status === 'ok' && s.kind === 'latency') {
+        const m = c.summary
+        rows.push(`<tr><td>${esc(s.name)}</td><td>${esc(c.variant)}</td><td colspan="8">${m.levels.map((l, i) => `${pct(l.level)} (${f.num(l.targetRps)} req/s): p50 ${f.ms(l.p50.median)} ms, p99 ${f.ms(l.p99.median)} ms, ${f.us(l.cpuPerRequest.median)} µs/req${c.ratio ? ` (p99 ${f.ratio(c.ratio.levels[i].p99.median)})` : ''}`).join('; ')}</td></tr>`)
+      } else if (c.status === 'ok') {
         const m = c.summary
         rows.push(`<tr><td>${esc(s.name)}</td><td>${esc(c.variant)}</td><td>${f.range(m.rps, f.num)}</td><td>${f.ms(m.p50.median)}</td><td>${f.ms(m.p99.median)}</td><td>${f.range(m.cpuPerRequest, f.us)}</td><td>${f.mib(m.peakRss)}</td><td>${m.errors}</td><td>${f.ratio(c.ratio?.rps)}</td><td>${f.ratio(c.ratio?.cpuPerRequest)}</td></tr>`)
       } else {
@@ -129,9 +163,12 @@ tr.failed td { color: #c00; } tr.skipped td { color: #888; }
 <p class="meta">${esc(result.date)} · ${esc(m.cpuModel)}, ${m.cores} cores · Node ${esc(m.node)}${bench ? ` (servers; ${esc(bench)})` : ''} · Fastify ${esc(m.fastify)}${m.bun ? ` · Bun ${esc(m.bun)}` : ''}${m.nginx ? ` · nginx ${esc(m.nginx)}` : ''} · load: ${esc(cfg.loadgen)} · ${cfg.rounds} interleaved rounds × ${cfg.duration} s (+${cfg.warmup} s warm-up) · ${esc(m.pinning)}</p>
 <p class="meta">Command: <code>${esc(m.command)}</code>${m.commit ? ` · commit ${esc(m.commit)}` : ''}</p>
 <p class="meta">Bars: ratio of medians against stock Fastify in this same run; black whisker: min..max over rounds (relative to Fastify's median); dashed line: stock Fastify (1.00x). Absolute numbers swing between runs on shared machines: only the ratios compare.</p>
+${result.scenarios.filter((s) => s.peak).map((s) => `<p class="meta">${esc(s.name)}: rates ${esc(s.levels.map((l) => `${pct(l)} = ${f.num(Math.round(s.peak.rps * l))}`).join(', '))} req/s of stock Fastify's peak ${esc(f.num(s.peak.rps))} req/s on hello (${esc(s.peak.loadgen)}, ${esc(s.peak.source)}); paced client, latency from each request's due time.</p>`).join('\n')}
 <p>${legend}</p>
 ${panel(result, shown, 'rps')}
 ${panel(result, shown, 'cpu')}
+${panel(result, shown, 'latency')}
+${panel(result, shown, 'idle')}
 ${skippedNotes.length ? `<p><b>Skipped variants</b></p><ul>${skippedNotes.join('')}</ul>` : ''}
 ${tableHtml(result)}
 </body></html>

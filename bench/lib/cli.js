@@ -8,7 +8,9 @@ const NODE_LINES = require('../../scripts/node-lines.json')
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/run.js [options])
 
 Benchmarks vectored against stock Fastify and peers, side by side.
-Default is the quick run: every scenario, sized to take about ${BUDGET_S} s in all.
+Default is the quick run, sized to take about ${BUDGET_S} s in all: every scenario but
+${scenarios.filter((s) => s.quick === false).map((s) => s.name).join(', ')} (--full or --scenario run those), and
+${scenarios.filter((s) => s.quick === 'if-fits').map((s) => s.name).join(', ')} only when the budget has room for them.
 It runs ${QUICK.rounds} rounds of ${QUICK.duration} s windows, each after a ${QUICK.warmup} s warm-up, when they fit;
 otherwise (many cells, e.g. with the peers installed) it shortens the warm-up,
 then the window, to no less than ${MIN_WINDOW} s, then runs ${MIN_ROUNDS} rounds. The plan and its
@@ -16,7 +18,7 @@ estimated time are printed after the correctness pass. An explicit --rounds,
 --duration or --warmup turns the sizing off; the others then take the defaults below.
 
 Options:
-  --full                 ${FULL.rounds} rounds x ${FULL.duration} s windows, ${FULL.warmup} s warm-up (the method in docs/benchmark.md)
+  --full                 every scenario, ${FULL.rounds} rounds x ${FULL.duration} s windows, ${FULL.warmup} s warm-up (the method in docs/benchmark.md)
   --scenario <names>     only these scenarios (comma separated, repeatable)
                          ${scenarios.map((s) => s.name).join(', ')}
   --variant <names>      only these variants (stock fastify is always checked for
@@ -92,7 +94,8 @@ function parseCli (argv) {
     help: values.help,
     mode: values.full ? 'full' : 'quick',
     budget: !values.full && !explicit, // the quick run sizes rounds and windows to BUDGET_S (plan.js)
-    scenarios: scenarioNames.length ? scenarios.filter((s) => scenarioNames.includes(s.name)) : scenarios,
+    // without --scenario: the quick run leaves out the rows marked quick: false (scenarios.js), --full runs all
+    scenarios: scenarioNames.length ? scenarios.filter((s) => scenarioNames.includes(s.name)) : scenarios.filter((s) => values.full || s.quick !== false),
     variants: variantNames.length ? variants.filter((v) => variantNames.includes(v.name)) : variants.filter((v) => !v.optIn),
     rounds: positive(values.rounds, 'rounds', true) ?? base.rounds,
     duration: positive(values.duration, 'duration', false) ?? base.duration,

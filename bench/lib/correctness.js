@@ -3,6 +3,7 @@
 // scenario, fetched over a raw socket, against the expected bytes and
 // against stock Fastify's response.
 const { fetchRaw } = require('./http-raw')
+const { requestsOf } = require('./scenarios')
 
 // Headers a non-Fastify peer may add or omit (compared by name, any order).
 const PEER_MAY_DIFFER = new Set(['date', 'server', 'connection', 'keep-alive', 'last-modified', 'etag', 'accept-ranges', 'content-length', 'transfer-encoding'])
@@ -17,10 +18,11 @@ function firstDiff (a, b) {
 }
 
 // Problems with one response, [] when it is correct.
-function checkResponse (res, scenario, reference, strictHeaders) {
+// expect: the body's bytes.
+function checkResponse (res, scenario, expect, reference, strictHeaders) {
   const problems = []
   if (res.status !== 200) problems.push(`status ${res.status}, expected 200`)
-  const body = scenario.body()
+  const body = expect()
   if (!res.body.equals(body)) {
     const at = firstDiff(res.body, body)
     problems.push(`body differs at byte ${at} (got ${res.body.length} bytes, expected ${body.length})`)
@@ -51,20 +53,30 @@ function checkResponse (res, scenario, reference, strictHeaders) {
   return problems
 }
 
-// Fetches one scenario's response(s) from a running server and checks them.
-async function checkScenario (port, scenario, reference, strictHeaders) {
+// Fetches one scenario's response(s) from a running server and checks them:
+// each of its requests (pipelined `pipelining` times). references: stock
+// Fastify's first response to each request, or null (stock itself).
+async function checkScenario (port, scenario, references, strictHeaders) {
   const count = scenario.pipelining
-  let responses
-  try {
-    responses = await fetchRaw(port, scenario.route, count)
-  } catch (err) {
-    return { ok: false, problems: [`fetch failed: ${err.message}`] }
-  }
+  const requests = requestsOf(scenario)
   const problems = []
-  responses.forEach((res, i) => {
-    for (const p of checkResponse(res, scenario, reference, strictHeaders)) problems.push(count > 1 ? `response ${i + 1}/${count}: ${p}` : p)
-  })
-  return { ok: problems.length === 0, problems: [...new Set(problems)].slice(0, 5), sample: responses[0] }
+  const samples = []
+  for (const [n, req] of requests.entries()) {
+    const which = requests.length > 1 ? `${req.method} ${req.path}: ` : ''
+    let responses
+    try {
+      responses = await fetchRaw(port, req, count, { waitClose: !!scenario.closes })
+    } catch (err) {
+      problems.push(`${which}fetch failed: ${err.message}`)
+      continue
+    }
+    responses.forEach((res, i) => {
+      for (const p of checkResponse(res, scenario, req.expect, references?.[n], strictHeaders)) problems.push(`${which}${count > 1 ? `response ${i + 1}/${count}: ` : ''}${p}`)
+    })
+    if (scenario.closes && !responses.closed) problems.push(`${which}the server kept the connection open after a Connection: close response`)
+    samples.push(responses[0])
+  }
+  return { ok: problems.length === 0, problems: [...new Set(problems)].slice(0, 5), sample: samples[0], samples }
 }
 
 module.exports = { checkScenario, checkResponse }

@@ -9,10 +9,11 @@ function num (x, digits = 1) {
 }
 const ms = (x) => Number.isFinite(x) ? Number.isInteger(x) ? String(x) : (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : '-'
 const us = (x) => Number.isFinite(x) ? (x >= 1000 ? x.toFixed(0) : x >= 100 ? x.toFixed(1) : x.toFixed(2)) : '-'
+const bytes = (b) => Number.isFinite(b) ? (Math.abs(b) >= 10240 ? `${(b / 1024).toFixed(1)} KiB` : `${Math.round(b)} B`) : '-'
 const mib = (b) => Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(0)} MiB` : '-'
 const ratio = (r) => Number.isFinite(r) ? `${r.toFixed(2)}x` : '-'
 const range = (s, f) => `${f(s.median)} (${f(s.min)}..${f(s.max)})`
 // When --node ran the servers on another Node than the bench's own: where the bench ran.
 const benchNode = (m, cfg) => m.benchNode && m.benchNode !== m.node ? `bench${cfg.loadgen === 'autocannon' ? ' and autocannon' : ''} on Node ${m.benchNode}` : null
 
-module.exports = { num, ms, us, mib, ratio, range, benchNode }
+module.exports = { num, ms, us, bytes, mib, ratio, range, benchNode }

@@ -51,17 +51,34 @@ function parseResponses (buf, count) {
   return { responses: out, trailing: buf.length - pos }
 }
 
-function fetchRaw (port, route, count = 1, timeoutMs = 10000) {
+// The bytes of one request: { method, path, headers, body } (a string is a
+// GET of that path). Content-Length is added for a body.
+function rawRequest (req, host) {
+  const { method = 'GET', path, headers = {}, body = null } = typeof req === 'string' ? { path: req } : req
+  const lines = [`${method} ${path} HTTP/1.1`, `Host: ${host}`]
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`)
+  if (body) lines.push(`Content-Length: ${body.length}`)
+  const head = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1')
+  return body ? Buffer.concat([head, body]) : head
+}
+
+// Sends `request` count times in one write and resolves the responses; with
+// waitClose, also waits (up to 1 s) for the server to close the connection
+// and sets responses.closed.
+function fetchRaw (port, request, count = 1, { timeoutMs = 10000, waitClose = false } = {}) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1')
     const chunks = []
     let size = 0
+    let ended = false
+    let onEnd = null
     const timer = setTimeout(() => { sock.destroy(); reject(new Error(`timed out after ${timeoutMs} ms (${size} bytes received)`)) }, timeoutMs)
     let settled = false
     let parsed = false
     const finish = (err, val) => { if (settled) return; settled = true; clearTimeout(timer); sock.destroy(); err ? reject(err) : resolve(val) }
     sock.on('connect', () => {
-      sock.write(`GET ${route} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`.repeat(count))
+      const one = rawRequest(request, `127.0.0.1:${port}`)
+      sock.write(count > 1 ? Buffer.concat(Array(count).fill(one)) : one)
     })
     const tryParse = (final) => {
       if (parsed || settled) return
@@ -70,19 +87,24 @@ function fetchRaw (port, route, count = 1, timeoutMs = 10000) {
       try { r = parseResponses(buf, count) } catch (err) { return finish(err) }
       if (r) {
         parsed = true
-        // wait a moment for unexpected extra bytes after the last response
-        setTimeout(() => {
+        // wait a moment for unexpected extra bytes after the last response (and, with waitClose, for the close)
+        const settle = () => {
           const extra = size - buf.length + r.trailing
+          if (waitClose) r.responses.closed = ended
           finish(extra ? new Error(`${extra} unexpected bytes after response ${count}`) : null, r.responses)
-        }, 30)
+        }
+        if (waitClose && !ended) {
+          const t = setTimeout(settle, 1000)
+          onEnd = () => { clearTimeout(t); setTimeout(settle, 30) }
+        } else setTimeout(settle, 30)
         sock.removeAllListeners('data')
         sock.on('data', (d) => { size += d.length })
       } else if (final) finish(new Error(`connection closed after ${size} bytes, before ${count} complete response(s)`))
     }
     sock.on('data', (d) => { chunks.push(d); size += d.length; tryParse(false) })
-    sock.on('end', () => tryParse(true))
+    sock.on('end', () => { ended = true; if (onEnd) onEnd(); else tryParse(true) })
     sock.on('error', (err) => finish(err))
   })
 }
 
-module.exports = { fetchRaw, parseResponses }
+module.exports = { fetchRaw, parseResponses, rawRequest }

@@ -2,9 +2,12 @@
 // Load generators, pinned to the load core: autocannon (a long-lived child
 // process using it as a library; warm-up and window in one run) or wrk (one
 // process for the warm-up, one for the window).
+const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const { spawn } = require('node:child_process')
 const { pinned, LOAD_CORE } = require('./pin')
+const { rawRequest } = require('./http-raw')
 
 class AutocannonLoad {
   constructor () {
@@ -23,8 +26,11 @@ class AutocannonLoad {
     })
   }
 
-  // { port, route, connections, pipelining, warmup, duration }: one warm-up
-  // then one measured window; onMark() runs between them.
+  // { port, route, requests, connections, pipelining, warmup, duration }:
+  // one warm-up then one measured window; onMark() runs between them.
+  // requests (optional): [{ method, path, headers, body }] in turn per
+  // connection instead of GET route. With rate (req/s, optional): the paced
+  // client of paced.js instead of autocannon (the latency-fixed scenario).
   run (options, onMark) {
     return new Promise((resolve, reject) => {
       const onMessage = (m) => {
@@ -33,7 +39,7 @@ class AutocannonLoad {
         m.error ? reject(new Error(m.error)) : resolve(m.result)
       }
       this.child.on('message', onMessage)
-      this.child.send({ type: 'load', options })
+      this.child.send({ type: 'load', options: { ...options, requests: options.requests?.map((r) => ({ ...r, body: r.body?.toString('latin1') })) } })
     })
   }
 
@@ -87,17 +93,30 @@ class WrkLoad {
 
   once (o) {
     const args = ['-t1', `-c${o.connections}`, `-d${this.seconds(o.duration)}s`, '--latency', '--timeout', '10s']
-    if (o.pipelining > 1) args.push('-s', path.join(__dirname, 'wrk-pipeline.lua'))
-    args.push(`http://127.0.0.1:${o.port}${o.route}`)
-    if (o.pipelining > 1) args.push('--', String(o.pipelining))
+    let script = []
+    let file = null
+    if (o.requests) {
+      // the raw requests in a file, read by wrk-requests.lua
+      const raw = o.requests.map((r) => rawRequest(r, `127.0.0.1:${o.port}`))
+      file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vb-wrk-')), 'requests')
+      fs.writeFileSync(file, Buffer.concat(raw))
+      args.push('-s', path.join(__dirname, 'wrk-requests.lua'))
+      script = ['--', file, raw.map((b) => b.length).join(',')]
+    } else if (o.pipelining > 1) {
+      args.push('-s', path.join(__dirname, 'wrk-pipeline.lua'))
+      script = ['--', String(o.pipelining)]
+    }
+    args.push(`http://127.0.0.1:${o.port}${o.route}`, ...script)
     const [cmd, a] = pinned(LOAD_CORE, this.path, args)
+    const removeFile = () => { if (file) fs.rmSync(path.dirname(file), { recursive: true, force: true }) }
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, a, { stdio: ['ignore', 'pipe', 'pipe'] })
       let out = ''
       child.stdout.on('data', (d) => { out += d })
       child.stderr.on('data', (d) => { out += d })
-      child.once('error', reject)
+      child.once('error', (err) => { removeFile(); reject(err) })
       child.once('close', (code) => {
+        removeFile()
         if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out.slice(0, 300)}`))
         try { resolve(parseWrk(out)) } catch (err) { reject(err) }
       })

@@ -7,14 +7,17 @@ const os = require('node:os')
 const p = require('../servers/payloads')
 const { writeNginxConf } = require('./nginx-conf')
 
-function nginxSpec (nginxPath, port, filePath) {
+// connections: how many client connections it must hold (idle-10k: 10,000).
+// Twice that: nginx closes idle keep-alive connections to make room once
+// fewer than 1/16 of its worker_connections are free (ngx_drain_connections).
+function nginxSpec (nginxPath, port, filePath, connections = 0) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vectored-bench-nginx-'))
   fs.writeFileSync(path.join(dir, 'buffer-64k.bin'), p.buffer64k)
   fs.writeFileSync(path.join(dir, 'vector.bin'), p.vectorConcat)
   const args = writeNginxConf({
     dir,
     writtenBy: 'vectored bench/lib/nginx.js',
-    workerConnections: 4096,
+    workerConnections: Math.max(4096, 2 * connections),
     http: `  keepalive_requests 10000000;
   keepalive_timeout 75s;
   sendfile on;

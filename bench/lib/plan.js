@@ -18,32 +18,54 @@ const MIN_WINDOW = 0.5
 // servers (in parallel, on one core), and writing the results.
 const SCENARIO_S = 1.5
 const REPORT_S = 0.5
+// One idle-10k cell in one round: its server started, 200 + 10,000
+// connections opened, 1.5 s of settling, closed (bench/lib/idle.js).
+const IDLE_CELL_S = 6
 
 // Seconds the timing pass and the report take from here. loadgen.seconds(s)
 // is how long a window asked for s really runs (wrk: whole seconds);
-// loadgen.overheadS what each window costs beyond that.
-function estimate ({ cells, scenarios, rounds, duration, warmup }, loadgen) {
+// loadgen.overheadS what each window costs beyond that. cells: windows per
+// round (a latency-fixed cell has one per rate); fixedS: seconds per round
+// that do not depend on the windows (idle-10k cells, IDLE_CELL_S each).
+function estimate ({ cells, scenarios, rounds, duration, warmup, fixedS = 0 }, loadgen) {
   const window = loadgen.seconds(warmup) + loadgen.seconds(duration) + loadgen.overheadS
-  return scenarios * SCENARIO_S + cells * rounds * window + REPORT_S
+  return scenarios * SCENARIO_S + rounds * (cells * window + fixedS) + REPORT_S
 }
 
-// cells: cells to time; scenarios: scenarios with at least one of them;
+// cells, fixedS: as estimate's; scenarios: scenarios with at least one cell;
 // elapsed: seconds the run has taken so far.
 // Returns { rounds, duration, warmup, estimate (whole run), fits }.
-function fitBudget ({ cells, scenarios, elapsed }, loadgen) {
+function fitBudget ({ cells, scenarios, elapsed, fixedS = 0 }, loadgen) {
   const tenths = (x) => Math.floor(x * 10 + 1e-9) / 10
   const clamp = (x, max) => Math.min(max, Math.max(MIN_WINDOW, x))
   let plan
   for (let rounds = QUICK.rounds; rounds >= MIN_ROUNDS; rounds--) {
     const left = BUDGET_S - elapsed - scenarios * SCENARIO_S - REPORT_S
-    const perWindow = cells ? left / (cells * rounds) - loadgen.overheadS : Infinity
+    const perWindow = cells ? (left / rounds - fixedS) / cells - loadgen.overheadS : Infinity
     const duration = loadgen.seconds(tenths(clamp(perWindow - MIN_WINDOW, QUICK.duration)))
     const warmup = loadgen.seconds(tenths(clamp(perWindow - duration, QUICK.warmup)))
-    const total = elapsed + estimate({ cells, scenarios, rounds, duration, warmup }, loadgen)
+    const total = elapsed + estimate({ cells, scenarios, rounds, duration, warmup, fixedS }, loadgen)
     plan = { rounds, duration, warmup, estimate: Math.ceil(total), fits: total <= BUDGET_S }
     if (plan.fits) break
   }
   return plan
 }
 
-module.exports = { QUICK, FULL, BUDGET_S, MIN_ROUNDS, MIN_WINDOW, estimate, fitBudget }
+// What the timing pass will do with these cells (the pending ones), as
+// estimate and fitBudget take it. helloTimed: the hello scenario's stock cell
+// is among them (latency-fixed then takes its peak from it).
+function sizeOf (pending, scenariosByName) {
+  const helloTimed = pending.some((c) => c.scenario === 'hello' && c.variant === 'fastify')
+  let cells = 0
+  let fixedS = 0
+  for (const c of pending) {
+    const s = scenariosByName[c.scenario]
+    if (s.kind === 'idle') fixedS += IDLE_CELL_S
+    else cells += s.kind === 'latency' ? s.levels.length : 1
+  }
+  // latency-fixed without hello measures stock's peak first: one window per round
+  if (!helloTimed && pending.some((c) => scenariosByName[c.scenario].kind === 'latency')) cells++
+  return { cells, fixedS, scenarios: new Set(pending.map((c) => c.scenario)).size }
+}
+
+module.exports = { QUICK, FULL, BUDGET_S, MIN_ROUNDS, MIN_WINDOW, estimate, fitBudget, sizeOf }

@@ -33,8 +33,29 @@ function peakRss (pid) {
   return m ? Number(m[1]) * 1024 : NaN
 }
 
+// Resident set size now (VmRSS) in bytes.
+function rss (pid) {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) * 1024 : NaN
+}
+
+// The process's open file limit ('self' or a pid): { soft, hard } (Infinity when unlimited).
+function fdLimit (pid = 'self') {
+  const m = /^Max open files\s+(\S+)\s+(\S+)/m.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'))
+  const n = (x) => x === 'unlimited' ? Infinity : Number(x)
+  return m ? { soft: n(m[1]), hard: n(m[2]) } : { soft: NaN, hard: NaN }
+}
+
+// [cmd, args] that runs `cmd args` with its soft open file limit raised to
+// at least n (as far as the hard limit allows), through sh's ulimit (Node
+// cannot raise its own); unchanged when this process's limit is already n.
+function withNofile (n, cmd, args) {
+  if (!(fdLimit().soft < n)) return [cmd, args]
+  return ['sh', ['-c', 'ulimit -n "$0" 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"', String(n), cmd, ...args]]
+}
+
 function procAvailable () {
   try { cpuMicros(process.pid); return true } catch { return false }
 }
 
-module.exports = { clockTicks, cpuTimes, cpuMicros, peakRss, procAvailable }
+module.exports = { clockTicks, cpuTimes, cpuMicros, peakRss, rss, fdLimit, withNofile, procAvailable }

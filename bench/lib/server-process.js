@@ -4,6 +4,7 @@
 const { spawn } = require('node:child_process')
 const net = require('node:net')
 const { pinned, SERVER_CORE } = require('./pin')
+const { withNofile } = require('./proc')
 
 // A free loopback port (bound then released), never one handed out before
 // in this run: servers of one scenario start in parallel.
@@ -28,12 +29,13 @@ function canConnect (port) {
 }
 
 /**
- * spec: { cmd, args, env, cwd, readyBy: 'stdout' | 'connect', core (default: the server core) }
+ * spec: { cmd, args, env, cwd, readyBy: 'stdout' | 'connect', core (default: the server core),
+ *         nofile (optional: the open file limit to raise the server's to, proc.js withNofile) }
  * resolves { status: 'ready', pid, port, missing: Map<route, reason>, stop() }
  *       or { status: 'unavailable' | 'failed', reason }
  */
 async function startServer (spec, port, { timeoutMs = 15000 } = {}) {
-  const [cmd, args] = pinned(spec.core ?? SERVER_CORE, spec.cmd, spec.args)
+  const [cmd, args] = spec.nofile ? withNofile(spec.nofile, ...pinned(spec.core ?? SERVER_CORE, spec.cmd, spec.args)) : pinned(spec.core ?? SERVER_CORE, spec.cmd, spec.args)
   const child = spawn(cmd, args, {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env, PORT: String(port) },

@@ -40,10 +40,59 @@ function errorKinds (samples) {
   return parts.length > 0 ? ` (${parts.join('; ')})` : ''
 }
 
-function finalize (cells) {
+// latency-fixed: the figures of each rate (samples carry their level).
+function summarizeLevels (cell, levels) {
+  return levels.map((level) => {
+    const s = cell.samples.filter((x) => x.level === level)
+    return {
+      level,
+      targetRps: s[0]?.targetRps ?? NaN,
+      rps: summary(s.map((x) => x.rps)),
+      p50: summary(s.map((x) => x.p50)),
+      p99: summary(s.map((x) => x.p99)),
+      cpuPerRequest: summary(s.map((x) => x.cpuPerRequest)),
+      outstandingAtEnd: Math.max(0, ...s.map((x) => x.outstandingAtEnd ?? 0))
+    }
+  })
+}
+
+// idle-10k: bytes of RSS per held connection; a connection not held (no
+// correct response, or closed before the RSS was read) is an error.
+function finalizeIdle (cell) {
+  const s = cell.samples
+  const lost = s.reduce((n, x) => n + x.connections - x.held, 0)
+  cell.summary = {
+    bytesPerConnection: summary(s.map((x) => x.bytesPerConnection)),
+    rssBefore: summary(s.map((x) => x.rssBefore)),
+    rssAfter: summary(s.map((x) => x.rssAfter)),
+    held: Math.min(...s.map((x) => x.held)),
+    fdLimit: Math.min(...s.map((x) => x.fdLimit)),
+    peakRss: cell.peakRss ?? NaN,
+    errors: lost
+  }
+  if (!s.length) Object.assign(cell, { status: 'failed', reason: 'no samples' })
+  else if (lost) Object.assign(cell, { status: 'failed', reason: `${lost} connections not held over ${s.length} rounds: ${[...new Set(s.flatMap((x) => x.problems))].join('; ') || 'closed by the server while idle'}${cell.summary.fdLimit < s[0].connections ? ` (the server's open file limit is ${cell.summary.fdLimit})` : ''}` })
+  else cell.status = 'ok'
+}
+
+const ratioRange = (cell, base, pick) => {
+  const a = pick(cell.summary)
+  const b = pick(base.summary).median
+  return { median: a.median / b, min: a.min / b, max: a.max / b }
+}
+
+// kinds: scenario name -> { kind, levels } (scenarios.js).
+function finalize (cells, kinds = {}) {
   for (const cell of cells.values()) {
     if (cell.status !== 'pending') continue
+    const kind = kinds[cell.scenario] ?? {}
+    if (kind.kind === 'idle') { finalizeIdle(cell); continue }
     cell.summary = summarizeCell(cell)
+    if (kind.kind === 'latency') {
+      cell.summary.levels = summarizeLevels(cell, kind.levels)
+      const short = cell.summary.levels.filter((l) => l.rps.median < 0.95 * l.targetRps)
+      if (short.length) cell.warning = `did not keep up with ${short.map((l) => `${Math.round(l.level * 100)}% (${Math.round(l.targetRps)} req/s asked, ${Math.round(l.rps.median)} done, ${l.outstandingAtEnd} due and unanswered at the end)`).join(', ')}: its latency there includes a backlog (or a stall of the host)`
+    }
     if (cell.summary.errors > 0) {
       const d = cell.summary.errorDetail
       cell.status = 'failed'
@@ -65,6 +114,18 @@ function finalize (cells) {
     if (cell.status !== 'ok') continue
     const base = cells.get(`fastify\t${cell.scenario}`)
     if (!base || base.status !== 'ok') { cell.ratio = null; continue }
+    const kind = kinds[cell.scenario]?.kind
+    if (kind === 'idle') { cell.ratio = { bytesPerConnection: ratioRange(cell, base, (x) => x.bytesPerConnection) }; continue }
+    if (kind === 'latency') {
+      cell.ratio = {
+        levels: cell.summary.levels.map((l, i) => {
+          const b = base.summary.levels[i]
+          const r = (pick) => ratioRange({ summary: l }, { summary: b }, pick)
+          return { level: l.level, p50: r((x) => x.p50), p99: r((x) => x.p99), cpuPerRequest: r((x) => x.cpuPerRequest) }
+        })
+      }
+      continue
+    }
     cell.ratio = {
       rps: cell.summary.rps.median / base.summary.rps.median,
       rpsMin: cell.summary.rps.min / base.summary.rps.median,

@@ -13,10 +13,13 @@ const nodeServerArgs = (file) => ['-r', path.join(SERVERS, 'settle-ticks.js'), f
 const nodeBin = (ctx) => ctx?.node?.bin ?? process.execPath
 const node = (file) => (peers, port, ctx) => ({ ok: true, spec: { cmd: nodeBin(ctx), args: nodeServerArgs(path.join(SERVERS, file)) } })
 
+// The realistic scenario is a Fastify app (bench/servers/realistic-app.js).
+const APP_ONLY = 'n/a: the realistic app is a Fastify app (routes, schema serializer, hooks); this variant is not Fastify'
+
 const variants = [
   // listensOnPath: the server listens on LISTEN_PATH (a unix socket) when set (the nginx-unix scenario).
   { name: 'fastify', strictHeaders: true, listensOnPath: true, desc: 'Fastify 5 stock (baseline)', prepare: node('fastify.js') },
-  { name: 'node-http', strictHeaders: false, desc: 'hand-written node:http handler', prepare: node('node-http.js') },
+  { name: 'node-http', strictHeaders: false, desc: 'hand-written node:http handler', unsupported: { realistic: APP_ONLY }, prepare: node('node-http.js') },
   { name: 'fastify-vectored', strictHeaders: true, listensOnPath: true, desc: 'Fastify + await app.register(vectored)', prepare: node('fastify-vectored.js') },
   // optIn: run only when named with --variant.
   {
@@ -40,6 +43,7 @@ const variants = [
     name: 'bun-serve',
     strictHeaders: false,
     desc: 'Bun.serve',
+    unsupported: { realistic: APP_ONLY },
     prepare: (peers) => peers.bun
       ? { ok: true, spec: { cmd: peers.bun.path, args: [path.join(SERVERS, 'bun-serve.js')] } }
       : { ok: false, reason: 'bun not installed (run with --install-peers)' }
@@ -48,9 +52,13 @@ const variants = [
     name: 'nginx',
     strictHeaders: false,
     desc: 'nginx, one process, return 200 / static files',
-    unsupported: { 'stream-256x16k': 'nginx has no streaming source to serve from (n/a)' },
+    unsupported: {
+      'stream-256x16k': 'nginx has no streaming source to serve from (n/a)',
+      'post-json-1k': 'n/a: nginx cannot parse a JSON body and derive a reply from it',
+      realistic: APP_ONLY
+    },
     prepare: (peers, port, ctx) => peers.nginx
-      ? { ok: true, spec: nginxSpec(peers.nginx.path, port, ctx.file) }
+      ? { ok: true, spec: nginxSpec(peers.nginx.path, port, ctx.file, ctx.serverConnections) }
       : { ok: false, reason: 'nginx not installed (run with --install-peers)' }
   }
 ]

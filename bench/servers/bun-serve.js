@@ -24,6 +24,7 @@ function streamBody () {
 const server = Bun.serve({
   hostname: opts.host,
   port: opts.port,
+  idleTimeout: 255, // seconds, the most Bun takes (its default, 10 s, would close the idle-10k scenario's connections)
   fetch (req) {
     const path = req.url.slice(req.url.indexOf('/', 8))
     switch (path) {
@@ -32,6 +33,7 @@ const server = Bun.serve({
       case p.routes.vector: return new Response(new Blob(p.vectorPieces), { headers: bin })
       case p.routes.file: return new Response(file, { headers: bin })
       case p.routes.stream: return new Response(streamBody(), { headers: bin })
+      case p.routes.echo: return req.json().then((o) => new Response(JSON.stringify(p.echoReply(o)), { headers: json }))
       default: return new Response('', { status: 404 })
     }
   }

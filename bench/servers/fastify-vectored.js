@@ -6,6 +6,7 @@
 // `missing <route> <reason>` lines; the runner reports those cells SKIPPED.
 const Fastify = require('fastify')
 const p = require('./payloads')
+const { addDeploymentRoutes } = require('./realistic-app')
 const { parseArgs } = require('node:util')
 const { serverOptions, listenOptions, readyLine } = require('./args')
 
@@ -34,6 +35,7 @@ async function main () {
   app.get(p.routes.hello, async () => p.hello)
   app.get(p.routes.buffer, (req, reply) => { reply.type(p.types.bin).send(p.buffer64k) })
   app.get(p.routes.stream, (req, reply) => { reply.type(p.types.bin).send(p.makeStream()) })
+  await addDeploymentRoutes(app) // POST /echo and the realistic app under /app
   if (has('sendVector')) {
     app.get(p.routes.vector, (req, reply) => { reply.type(p.types.bin).sendVector(p.vectorPieces) })
   } else {

@@ -4,6 +4,7 @@
 const path = require('node:path')
 const Fastify = require('fastify')
 const p = require('./payloads')
+const { addDeploymentRoutes } = require('./realistic-app')
 const { serverOptions, listenOptions, readyLine } = require('./args')
 
 async function main () {
@@ -26,6 +27,7 @@ async function main () {
   app.get(p.routes.vector, (req, reply) => { reply.type(p.types.bin).send(Buffer.concat(p.vectorPieces)) })
   app.get(p.routes.file, (req, reply) => { reply.type(p.types.bin).sendFile(path.basename(opts.file)) })
   app.get(p.routes.stream, (req, reply) => { reply.type(p.types.bin).send(p.makeStream()) })
+  await addDeploymentRoutes(app) // POST /echo and the realistic app under /app
 
   await app.listen(listenOptions(opts))
   console.log(readyLine(app))

@@ -35,6 +35,17 @@ const handlers = {
   [p.routes.stream] (req, res) {
     res.writeHead(200, { 'content-type': p.types.bin })
     p.makeStream().pipe(res)
+  },
+  // POST: the body read whole, parsed, a small JSON derived from it
+  [p.routes.echo] (req, res) {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      let reply
+      try { reply = Buffer.from(JSON.stringify(p.echoReply(JSON.parse(Buffer.concat(chunks))))) } catch { res.writeHead(400); res.end(); return }
+      res.writeHead(200, { 'content-type': p.types.json, 'content-length': reply.length })
+      res.end(reply)
+    })
   }
 }
 

@@ -38,12 +38,30 @@ function makeStream () {
   })
 }
 
+// POST /echo (the post-json-1k scenario): a 1 KiB JSON order; the reply is
+// a small JSON derived from it (echoReply), the same in every server.
+const order = {
+  id: 4711,
+  customer: 'c-000123',
+  currency: 'EUR',
+  items: Array.from({ length: 12 }, (_, i) => ({ sku: `sku-${1000 + i}`, qty: 1 + (i % 3), price: 100 + i * 7 }))
+}
+function echoReply (o) {
+  let total = 0
+  for (const it of o.items) total += it.qty * it.price
+  return { id: o.id, customer: o.customer, items: o.items.length, total }
+}
+const postBody = Buffer.from(JSON.stringify({ ...order, note: 'x'.repeat(Math.max(0, 1024 - JSON.stringify({ ...order, note: '' }).length)) }))
+const echoBody = Buffer.from(JSON.stringify(echoReply(order)))
+
 const routes = {
   hello: '/hello',
   buffer: '/buffer-64k',
   vector: '/vector',
   file: '/file',
-  stream: '/stream'
+  stream: '/stream',
+  echo: '/echo',
+  app: '/app' // prefix of the realistic app (realistic-app.js)
 }
 
 const types = {
@@ -53,5 +71,6 @@ const types = {
 
 module.exports = {
   hello, helloBody, buffer64k, vectorPieces, vectorConcat, streamChunks,
-  fileSize, FILE_NAME, fileBytes, makeStream, routes, types, pattern
+  fileSize, FILE_NAME, fileBytes, makeStream, routes, types, pattern,
+  postBody, echoReply, echoBody
 }

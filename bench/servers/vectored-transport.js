@@ -3,6 +3,7 @@
 // no node:http underneath) plus the plugin's reply decorators.
 const Fastify = require('fastify')
 const p = require('./payloads')
+const { addDeploymentRoutes } = require('./realistic-app')
 const { serverOptions, listenOptions, readyLine } = require('./args')
 
 async function main () {
@@ -26,6 +27,7 @@ async function main () {
   app.get(p.routes.stream, (req, reply) => { reply.type(p.types.bin).send(p.makeStream()) })
   app.get(p.routes.vector, (req, reply) => { reply.type(p.types.bin).sendVector(p.vectorPieces) })
   app.get(p.routes.file, (req, reply) => { reply.type(p.types.bin).sendFile(opts.file) })
+  await addDeploymentRoutes(app) // POST /echo and the realistic app under /app
 
   await app.listen(listenOptions(opts))
   console.log(readyLine(app))
