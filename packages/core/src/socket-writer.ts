@@ -110,6 +110,11 @@ function checkIndex(name: string, value: number, max: number): void {
   }
 }
 
+// What a writer's error is from its socket's 'close' until a write asks for
+// it: most connections close with nothing queued, and an Error's stack costs
+// more than the rest of a connection's close (docs/core.md).
+const CLOSED = new Error('closed') as NodeJS.ErrnoException
+
 function closedError(): NodeJS.ErrnoException {
   const err = new Error('the socket closed before the response was written') as NodeJS.ErrnoException
   err.code = 'ERR_STREAM_DESTROYED'
@@ -241,7 +246,7 @@ export class SocketWriter extends EventEmitter {
     }
     this.backend = this.mode === 'portable' ? require('./backends/portable').portableBackend : fdBackend
     if (this.mode === 'portable' && forced === undefined) warnPortableOnce()
-    socket.once('close', () => this.fail(closedError()))
+    socket.once('close', () => this.fail(CLOSED))
     this.deferEnd(socket as NodeSocket)
   }
 
@@ -305,7 +310,7 @@ export class SocketWriter extends EventEmitter {
 
   private enqueue(entry: Entry, batched = false): boolean {
     if (this.error !== null) {
-      if (entry.done) process.nextTick(entry.done, this.error)
+      if (entry.done) process.nextTick(entry.done, this.failure())
       return false
     }
     this.queue.push(entry)
@@ -393,7 +398,7 @@ export class SocketWriter extends EventEmitter {
     while (queue.length > 0 && this.wait === null && this.error === null) {
       const handle = socket._handle
       if (socket.destroyed || socket.writableEnded || (handle == null && this.mode !== 'stock')) {
-        this.fail(closedError())
+        this.fail(CLOSED)
         break
       }
       if (
@@ -671,6 +676,15 @@ export class SocketWriter extends EventEmitter {
     this.pending = 0
     // No error argument: a socket without an 'error' listener must not throw.
     if (!this.socket.destroyed) this.socket.destroy()
-    if (entries.length > 0) process.nextTick(() => this.complete(entries, err))
+    if (entries.length > 0) {
+      const failure = this.failure()
+      process.nextTick(() => this.complete(entries, failure))
+    }
+  }
+
+  /** The error writes get: the socket's close is made an Error when first asked. */
+  private failure(): Error {
+    if (this.error === CLOSED) this.error = closedError()
+    return this.error!
   }
 }
