@@ -33,6 +33,7 @@ import { TransportResponse, type ResponseOwner } from './response'
 import { counters } from '../stats'
 import type { ConnectionHost, ConnectionPool } from './connection-pool'
 import { lineHasShouldUpgradeCallback, lineServerBehaviour } from './line-options'
+import { requestStart } from './diagnostics-channels'
 import { UpgradeStream } from './upgrade-stream'
 
 type OwnedParser = NodeParser & { owner: Connection }
@@ -239,8 +240,6 @@ export class Connection implements RequestOwner, ResponseOwner {
     req = hasBody
       ? new BodyRequest(this, method, url, major, minor, raw, join, headers)
       : new EmptyRequest(this.socket, method, url, major, minor, raw, join, headers)
-    // optimizeEmptyRequests (Node 24+): no body header at all (Content-Length: 0 is one) reads as ended and closed.
-    if (te === undefined && cl === undefined && this.pool.optimizeEmptyRequests) (req as EmptyRequest).dumpAndClose()
     this.current = req
     // A message without a body completes as soon as this callback returns
     // (llhttp calls on_message_complete next, with no byte in between), and
@@ -249,7 +248,8 @@ export class Connection implements RequestOwner, ResponseOwner {
     // Node's order, and the parser makes one call into JS per request
     // instead of two. The callback is set only while bodies are read.
     if (hasBody !== (parser[kOnMessageComplete] !== null)) parser[kOnMessageComplete] = hasBody ? onMessageComplete : null
-    const ret = this.dispatch(req, major, minor, keepAlive)
+    // optimizeEmptyRequests (Node 24+): no body header at all (Content-Length: 0 is one) reads as ended and closed.
+    const ret = this.dispatch(req, major, minor, keepAlive, te === undefined && cl === undefined && this.pool.optimizeEmptyRequests)
     if (!hasBody) {
       if (this.current === req) this.current = null
       req.complete = true
@@ -268,7 +268,7 @@ export class Connection implements RequestOwner, ResponseOwner {
   }
 
   /** The response, then lib/_http_server.js parserOnIncoming's checks, then 'request'. */
-  private dispatch(req: TransportRequest, major: number, minor: number, keepAlive: boolean): number {
+  private dispatch(req: TransportRequest, major: number, minor: number, keepAlive: boolean, dumpEmpty: boolean): number {
     const server = this.server
     const res = new TransportResponse(this, req, keepAlive)
     const responses = this.responses
@@ -282,6 +282,9 @@ export class Connection implements RequestOwner, ResponseOwner {
       prev.followedNow()
       counters.earlyWrites++
     } else if (!this.outputPaused && (this.writer.needDrain || this.responses.length > 64)) this.pauseOutput()
+    // parserOnIncoming's order: the channel, then optimizeEmptyRequests, then the checks and 'request'.
+    if (requestStart.hasSubscribers) requestStart.publish({ request: req, response: res, socket: this.socket, server })
+    if (dumpEmpty) (req as EmptyRequest).dumpAndClose()
 
     // lib/_http_server.js parserOnIncoming, after the response is made.
     if (major === 1 && minor === 1) {

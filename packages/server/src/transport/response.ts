@@ -11,6 +11,7 @@ import * as fs from 'node:fs'
 import * as http from 'node:http'
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
+import type { EventEmitter } from 'node:events'
 import { LazyStream } from './lazy-emitter'
 import {
   CRLF,
@@ -33,10 +34,13 @@ import { counters } from '../stats'
 import { vectorPiecesOf } from '../vector-payload'
 import type { TransportRequest } from './request'
 import { lineServerBehaviour } from './line-options'
+import { responseCreated, responseFinish } from './diagnostics-channels'
 
 /** What a response needs from its connection. */
 export interface ResponseOwner {
   readonly socket: Socket
+  /** The server whose connection this is (the http.Server, or the transport's). */
+  readonly server: EventEmitter
   readonly keepAliveTimeout: number
   readonly maxRequestsPerSocket: number
   readonly uniqueHeaders: ReadonlySet<string> | null
@@ -165,6 +169,7 @@ export class TransportResponse extends LazyStream {
     this._hasBody = req.method !== 'HEAD'
     // HTTP/1.0: chunked only when the client says it takes it (ServerResponse's constructor).
     this.useChunkedEncodingByDefault = req.httpVersionMinor >= 1 || req.httpVersionMajor > 1 || /(?:^|\W)chunked(?:$|\W)/i.test(String(req.headers.te ?? ''))
+    if (responseCreated !== null && responseCreated.hasSubscribers) responseCreated.publish({ request: req, response: this })
   }
 
   /**
@@ -178,7 +183,11 @@ export class TransportResponse extends LazyStream {
    */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'pipe' && args[0] instanceof fs.ReadStream) this.takeFile(args[0])
-    else if (event === 'finish' && finishedResponses.push(this) === 1) process.nextTick(closeFinished)
+    else if (event === 'finish') {
+      // resOnFinish publishes first, then queues the 'close' tick.
+      if (responseFinish.hasSubscribers) responseFinish.publish({ request: this.req, response: this, socket: this.socket, server: this.owner.server })
+      if (finishedResponses.push(this) === 1) process.nextTick(closeFinished)
+    }
     return super.emit(event, ...args)
   }
 
