@@ -81,7 +81,9 @@ function window (o) {
 
 process.on('message', (msg) => {
   if (msg.type !== 'load') return
-  if (msg.options.rate) pacedWindow(msg.options, () => process.send({ type: 'mark' })).then((result) => process.send({ type: 'result', result }))
-  else window(msg.options)
+  if (msg.options.rate) {
+    Promise.resolve().then(() => pacedWindow(msg.options, () => process.send({ type: 'mark' })))
+      .then((result) => process.send({ type: 'result', result }), (err) => process.send({ type: 'result', error: String(err.message) }))
+  } else window(msg.options)
 })
 process.send({ type: 'ready' })

@@ -12,7 +12,10 @@
 // The loop polls with setImmediate: it keeps the load core busy, and due
 // times are kept to a few microseconds.
 const net = require('node:net')
-const { HTTPParser } = require('_http_common')
+
+// Node's own response parser (llhttp), as autocannon uses it; loaded on
+// first use, so that the worker starts even on a Node without this internal.
+let HTTPParser
 
 function percentile (sorted, q) {
   if (!sorted.length) return NaN
@@ -22,6 +25,7 @@ function percentile (sorted, q) {
 // o: { port, route, connections, rate, warmup, duration } (seconds); onMark()
 // at the end of the warm-up; resolves the window's figures.
 function pacedWindow (o, onMark) {
+  HTTPParser ??= require('_http_common').HTTPParser
   return new Promise((resolve) => {
     const request = Buffer.from(`GET ${o.route} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\n\r\n`, 'latin1')
     const interval = 1000 / o.rate // ms
