@@ -324,7 +324,7 @@ export async function startNginx(nginxPath: string, dir: string, upstream: strin
   }
 }
 
-async function waitForPort(port: number, proc: cp.ChildProcess, ms: number): Promise<boolean> {
+export async function waitForPort(port: number, proc: cp.ChildProcess, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) return false
