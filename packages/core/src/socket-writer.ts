@@ -121,6 +121,16 @@ function closedError(): NodeJS.ErrnoException {
   return err
 }
 
+// VECTORED_MODE forces a mode for every writer of the process (stock or
+// portable); read once: process.env is a call into C++ on every read, and a
+// writer is made per connection.
+const envMode = process.env.VECTORED_MODE as WriterMode | undefined
+
+/** A writer's nextTick flush, without a closure per writer. */
+function flushWriter(writer: SocketWriter): void {
+  writer.flush()
+}
+
 let warnedPortable = false
 function warnPortableOnce(): void {
   if (warnedPortable) return
@@ -164,6 +174,23 @@ export class SocketWriter extends EventEmitter {
   highWaterMark: number
   /** See WriterOptions.atomicBytes; 0 when batches are not bounded. */
   readonly atomicBytes: number
+
+  /** The socket's 'close' (`this` the socket): the writer fails what it still holds. */
+  private static onSocketClose(this: NodeSocket): void {
+    this[kWriter]?.fail(CLOSED)
+  }
+
+  /**
+   * The socket's end(), put in place by the writer (`this` the socket): while
+   * the writer holds bytes, the end waits until they are in the kernel, its
+   * arguments kept, so that a FIN never overtakes them.
+   */
+  private static deferredEnd(this: NodeSocket, ...args: unknown[]): Socket {
+    const writer = this[kWriter]!
+    if (writer.queue.length === 0 || writer.error !== null) return writer.socketEnd.apply(this, args as never) as Socket
+    writer.endArgs = args
+    return this
+  }
 
   /** Writers with bytes from writeBatched, flushed in one setImmediate. */
   private static readonly batch: SocketWriter[] = []
@@ -215,20 +242,14 @@ export class SocketWriter extends EventEmitter {
   private wantDrain = false
   private moved = false
   private endArgs: unknown[] | null = null
-  private endNow: (() => void) | null = null
+  /** The socket's own end(), which deferredEnd calls when nothing is held. */
+  private readonly socketEnd: Socket['end']
   private socketDrainHooked = false
   private fdHandle: StreamHandle | null = null
   private fd = -1
-  private readonly onSocketDrain = () => {
-    this.socketDrainHooked = false
-    this.checkDrain()
-  }
-  private readonly flushNow = () => this.flush()
-  private readonly onWritable = (err: Error | null) => {
-    this.wait = null
-    if (err !== null) this.fail(err)
-    else this.flush()
-  }
+  // Made on first use (most connections never wait): not one closure each per connection.
+  private onSocketDrain: (() => void) | null = null
+  private onWritable: ((err: Error | null) => void) | null = null
 
   private constructor(socket: Socket, options?: WriterOptions) {
     super()
@@ -236,7 +257,7 @@ export class SocketWriter extends EventEmitter {
     this.highWaterMark = options?.highWaterMark ?? 64 * 1024
     this.atomicBytes = options?.atomicBytes ?? 0
     const chosen = chooseMode(socket)
-    const forced = options?.mode ?? (process.env.VECTORED_MODE as WriterMode | undefined)
+    const forced = options?.mode ?? envMode
     if (forced === 'stock' || (forced === 'portable' && chosen.mode !== 'stock')) {
       this.mode = forced
       this.reason = `mode ${forced} requested`
@@ -246,8 +267,9 @@ export class SocketWriter extends EventEmitter {
     }
     this.backend = this.mode === 'portable' ? require('./backends/portable').portableBackend : fdBackend
     if (this.mode === 'portable' && forced === undefined) warnPortableOnce()
-    socket.once('close', () => this.fail(CLOSED))
-    this.deferEnd(socket as NodeSocket)
+    socket.on('close', SocketWriter.onSocketClose)
+    this.socketEnd = socket.end
+    socket.end = SocketWriter.deferredEnd as typeof socket.end
   }
 
   /** Bytes handed to write()/sendFile() and not yet in the kernel or Node's queue. */
@@ -318,7 +340,7 @@ export class SocketWriter extends EventEmitter {
     if (!this.scheduled && this.wait === null) {
       if (!batched) {
         this.scheduled = true
-        process.nextTick(this.flushNow)
+        process.nextTick(flushWriter, this)
       } else if (!this.inBatch) {
         this.inBatch = true
         if (SocketWriter.batch.length === 0) setImmediate(SocketWriter.flushBatch)
@@ -350,7 +372,10 @@ export class SocketWriter extends EventEmitter {
     if (this.socket.writableNeedDrain) {
       if (!this.socketDrainHooked) {
         this.socketDrainHooked = true
-        this.socket.once('drain', this.onSocketDrain)
+        this.socket.once('drain', this.onSocketDrain ??= () => {
+          this.socketDrainHooked = false
+          this.checkDrain()
+        })
       }
       return
     }
@@ -364,21 +389,6 @@ export class SocketWriter extends EventEmitter {
    * half-closes; Node itself would send its queue first): so while anything
    * is pending here, the end waits for it.
    */
-  private deferEnd(socket: NodeSocket): void {
-    const end = socket.end
-    const writer = this
-    socket.end = function deferredEnd(this: Socket, ...args: unknown[]) {
-      if (writer.queue.length === 0 || writer.error !== null) return end.apply(this, args as never) as Socket
-      writer.endArgs = args
-      return this
-    } as typeof socket.end
-    this.endNow = () => {
-      const args = this.endArgs!
-      this.endArgs = null
-      end.apply(socket, args as never)
-    }
-  }
-
   /**
    * Writes what the queue holds now, in this tick, until it is empty, the
    * socket is full, or an error (normally the writer flushes on its own at
@@ -428,7 +438,11 @@ export class SocketWriter extends EventEmitter {
       if (finished.length > 0) this.complete(finished, null)
     } finally {
       // After the callbacks: what they wrote in turn goes out before the end.
-      if (this.endArgs !== null && this.queue.length === 0 && this.error === null) this.endNow!()
+      if (this.endArgs !== null && this.queue.length === 0 && this.error === null) {
+        const args = this.endArgs
+        this.endArgs = null
+        this.socketEnd.apply(this.socket, args as never)
+      }
       this.checkDrain()
     }
   }
@@ -594,7 +608,11 @@ export class SocketWriter extends EventEmitter {
     stats.eagainWaits++
     if (this.backend.waitWritable === null) return this.handToSocket()
     try {
-      this.wait = this.backend.waitWritable(fd, this.onWritable)
+      this.wait = this.backend.waitWritable(fd, this.onWritable ??= (err: Error | null) => {
+        this.wait = null
+        if (err !== null) this.fail(err)
+        else this.flush()
+      })
     } catch (err) {
       this.fail(err as Error)
     }

@@ -42,6 +42,11 @@ type StreamHandle = { isStreamBase?: boolean; _consumed?: boolean; reading?: boo
 const CONTINUE_RE = /(?:^|\W)100-continue(?:$|\W)/i
 
 function noop(): void {}
+
+// The socket's Connection, for the socket listeners below: shared functions
+// with `this` the socket, not five closures made per connection.
+const kConnection = Symbol('vectored.Connection')
+type OwnedSocket = Socket & { [kConnection]?: Connection | null }
 const EMPTY = Buffer.alloc(0)
 
 // Parser callbacks: `this` is the parser (node_http_parser.cc calls them on it).
@@ -96,7 +101,14 @@ export class Connection implements RequestOwner, ResponseOwner {
   private bodyPaused = false
   private outputPaused = false
   private failed = false
-  private readonly onData = (data: Buffer) => this.onExecute(this.parser!.execute(data), data)
+  private static socketOnData(this: OwnedSocket, data: Buffer): void {
+    const conn = this[kConnection]
+    if (conn) conn.onExecute(conn.parser!.execute(data), data)
+  }
+  private static socketOnTimeout(this: OwnedSocket): void { this[kConnection]?.onTimeout() }
+  private static socketOnError(this: OwnedSocket, err: Error): void { this[kConnection]?.onSocketError(err) }
+  private static socketOnEnd(this: OwnedSocket): void { this[kConnection]?.onSocketEnd() }
+  private static socketOnClose(this: OwnedSocket): void { this[kConnection]?.onSocketClose() }
 
   constructor(pool: ConnectionPool, socket: Socket) {
     const server = pool.server
@@ -127,10 +139,11 @@ export class Connection implements RequestOwner, ResponseOwner {
     parser[kOnTimeout] = null
     this.parser = parser
     if (server.timeout > 0) socket.setTimeout(server.timeout)
-    socket.on('timeout', this.onTimeout)
-    socket.on('error', this.onSocketError)
-    socket.on('end', this.onSocketEnd)
-    socket.on('close', this.onSocketClose)
+    ;(socket as OwnedSocket)[kConnection] = this
+    socket.on('timeout', Connection.socketOnTimeout)
+    socket.on('error', Connection.socketOnError)
+    socket.on('end', Connection.socketOnEnd)
+    socket.on('close', Connection.socketOnClose)
     const handle = (socket as unknown as { _handle: StreamHandle | null })._handle
     if (handle !== null && handle.isStreamBase === true && handle._consumed !== true &&
       typeof handle.readStart === 'function' && typeof handle.readStop === 'function') {
@@ -139,7 +152,7 @@ export class Connection implements RequestOwner, ResponseOwner {
       this.consumed = true
       parser.consume(handle)
     } else {
-      socket.on('data', this.onData)
+      socket.on('data', Connection.socketOnData)
     }
   }
 
@@ -444,12 +457,13 @@ export class Connection implements RequestOwner, ResponseOwner {
     // Only this connection's listeners, as node:http removes only its own:
     // the application's (and an UpgradeStream's) stay.
     const socket = this.socket
-    socket.removeListener('timeout', this.onTimeout)
-    socket.removeListener('end', this.onSocketEnd)
-    socket.removeListener('close', this.onSocketClose)
-    socket.removeListener('error', this.onSocketError)
+    socket.removeListener('timeout', Connection.socketOnTimeout)
+    socket.removeListener('end', Connection.socketOnEnd)
+    socket.removeListener('close', Connection.socketOnClose)
+    socket.removeListener('error', Connection.socketOnError)
     socket.removeListener('error', noop)
-    socket.removeListener('data', this.onData)
+    socket.removeListener('data', Connection.socketOnData)
+    ;(socket as OwnedSocket)[kConnection] = null
     if (this.consumed) {
       ;(socket as unknown as { _handle: StreamHandle | null })._handle!._consumed = false
     }
@@ -597,7 +611,7 @@ export class Connection implements RequestOwner, ResponseOwner {
   // ---- timeouts and the end of the connection ----
 
   /** server.timeout (Fastify's connectionTimeout) went off: Node's socketOnTimeout. */
-  private readonly onTimeout = (): void => {
+  private onTimeout(): void {
     const req = this.current
     const reqTimeout = req !== null && !req.complete && req.emit('timeout', this.socket)
     const res = this.responses[0]
@@ -625,14 +639,14 @@ export class Connection implements RequestOwner, ResponseOwner {
     }
   }
 
-  private readonly onSocketError = (err: Error): void => {
+  private onSocketError(err: Error): void {
     if (this.failed) return
     this.failed = true
     if (!this.server.emit('clientError', err, this.socket)) this.socket.destroy(err)
   }
 
   /** The client finished sending (FIN). */
-  private readonly onSocketEnd = (): void => {
+  private onSocketEnd(): void {
     const parser = this.parser
     // After a client error, whoever handled it ends or destroys the socket (as in Node).
     if (parser === null || this.failed) return
@@ -655,7 +669,7 @@ export class Connection implements RequestOwner, ResponseOwner {
     else fn()
   }
 
-  private readonly onSocketClose = (): void => {
+  private onSocketClose(): void {
     const parser = this.parser
     if (parser !== null) {
       this.parser = null
