@@ -150,6 +150,20 @@ export class TransportServer extends net.Server implements ConnectionHost {
   }
 }
 
+// Its events go out through http.Server.prototype.emit, read at each call:
+// APM agents (@opentelemetry/instrumentation-http, and those built on it)
+// wrap that method to see every 'request' of an http.Server, and the
+// transport's server is a net.Server. Unwrapped it is EventEmitter's emit,
+// as net.Server's; an emit set on the instance still comes first.
+Object.defineProperty(TransportServer.prototype, 'emit', {
+  value: function emit(this: TransportServer): boolean {
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(http.Server.prototype.emit, this, arguments)
+  },
+  writable: true,
+  configurable: true,
+})
+
 /** Fastify options the factory reads (Fastify passes its own options to serverFactory). */
 interface FactoryOptions {
   keepAliveTimeout?: number
