@@ -3,12 +3,12 @@
 // deployed: the http server span is the parent, @fastify/otel's request,
 // hook and handler spans its children. Reports every finished span with its
 // parent's name.
+const { modeArg, build, serve, fail } = require('./harness')
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node')
 const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base')
 const { registerInstrumentations } = require('@opentelemetry/instrumentation')
 const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http')
 const { FastifyOtelInstrumentation } = require('@fastify/otel')
-const { modeArg, build, serve, fail } = require('./harness')
 
 const exporter = new InMemorySpanExporter()
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })

@@ -7,6 +7,13 @@
 
 const MODES = ['stock', 'plugin', 'node-connections', 'transport']
 
+// Only a test forks these scripts, with a mode; run without one (tap given
+// the folder), they say so in TAP and stop before anything is instrumented.
+if (!MODES.includes(process.argv[2]) || typeof process.send !== 'function') {
+  process.stdout.write('1..0 # SKIP a consumer script, forked by test/observability/*.test.ts\n')
+  process.exit(0)
+}
+
 function modeArg () {
   const mode = process.argv[2]
   if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(', ')}, not ${mode}`)

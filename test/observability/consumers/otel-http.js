@@ -2,12 +2,12 @@
 // @opentelemetry/instrumentation-http with the Node tracer provider and an
 // in-memory exporter, registered before fastify is required. Reports the
 // finished spans (server and client) with the attributes tests compare.
+const { modeArg, build, serve, fail } = require('./harness')
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node')
 const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base')
 const { registerInstrumentations } = require('@opentelemetry/instrumentation')
 const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http')
 const { SpanKind } = require('@opentelemetry/api')
-const { modeArg, build, serve, fail } = require('./harness')
 
 const exporter = new InMemorySpanExporter()
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })

@@ -4,8 +4,8 @@
 // dialled). An onRequest hook tags the request's scope with its x-request-tag
 // header; /fail waits (so concurrent requests overlap), reads the tag back
 // and throws. Reports the error events: their request data, tags and extra.
-const Sentry = require('@sentry/node')
 const { modeArg, build, serve, fail } = require('./harness')
+const Sentry = require('@sentry/node')
 
 const envelopes = []
 Sentry.init({
