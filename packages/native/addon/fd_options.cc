@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 namespace vectored {
@@ -40,6 +42,25 @@ Napi::Value SetSocketBuffers(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), 0);
 }
 
+// setMaxSegment(fd, bytes): TCP_MAXSEG. On a listening socket it is the MSS
+// the accepted connections announce, so the peer's segments are no larger.
+// Tests with kernel buffers far below loopback's MTU need it: with a 4 KiB
+// receive buffer the sender's MSS is half its largest window and the
+// receiver rounds its window down to the segment size it sees, and the two
+// can settle on a window one byte short of a segment, which the sender does
+// not fill (silly window avoidance) while the receiver reads nothing: the
+// connection stalls on persist probes (docs/reliability.md).
+// Returns 0 or a negative errno.
+Napi::Value SetMaxSegment(const Napi::CallbackInfo& info) {
+  int fd, bytes;
+  if (!ReadFd(info, 0, "fd", &fd)) return Napi::Value();
+  if (!ReadBytes(info, 1, "bytes", &bytes)) return Napi::Value();
+  if (setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &bytes, sizeof(bytes)) < 0) {
+    return Napi::Number::New(info.Env(), -errno);
+  }
+  return Napi::Number::New(info.Env(), 0);
+}
+
 // isNonBlocking(fd): 1 when O_NONBLOCK is set, 0 when not, or a negative errno.
 Napi::Value IsNonBlocking(const Napi::CallbackInfo& info) {
   int fd;
@@ -62,6 +83,7 @@ Napi::Value SetNonBlocking(const Napi::CallbackInfo& info) {
 
 void InitFdOptions(Napi::Env env, Napi::Object exports) {
   exports.Set("setSocketBuffers", Napi::Function::New(env, SetSocketBuffers, "setSocketBuffers"));
+  exports.Set("setMaxSegment", Napi::Function::New(env, SetMaxSegment, "setMaxSegment"));
   exports.Set("isNonBlocking", Napi::Function::New(env, IsNonBlocking, "isNonBlocking"));
   exports.Set("setNonBlocking", Napi::Function::New(env, SetNonBlocking, "setNonBlocking"));
 }

@@ -21,6 +21,7 @@ interface Binding {
   sendfile(socketFd: number, fileFd: number, offset: number, length: number): number
   waitWritable(fd: number, callback: (err: Error | null) => void): WaitHandle
   setSocketBuffers(fd: number, sendBytes: number, receiveBytes: number): number
+  setMaxSegment(fd: number, bytes: number): number
   isNonBlocking(fd: number): number
   setNonBlocking(fd: number): number
   hasSendfile: boolean
@@ -109,6 +110,12 @@ export const waitWritable: (fd: number, callback: (err: Error | null) => void) =
 export const setSocketBuffers: (fd: number, sendBytes: number, receiveBytes: number) => number = binding
   ? binding.setSocketBuffers
   : unavailable
+
+/**
+ * Sets TCP_MAXSEG of a TCP socket; on a listening socket, the MSS its
+ * accepted connections announce to their peers. Returns 0 or a negative errno.
+ */
+export const setMaxSegment: (fd: number, bytes: number) => number = binding ? binding.setMaxSegment : unavailable
 
 /** 1 when `fd` has O_NONBLOCK set, 0 when it blocks, or a negative errno. */
 export const isNonBlocking: (fd: number) => number = binding ? binding.isNonBlocking : unavailable

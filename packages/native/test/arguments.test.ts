@@ -33,6 +33,7 @@ t.test('file descriptor arguments', async (t) => {
     ['sendfile', 'fileFd', (v) => native.sendfile(1, v, 0, 0)],
     ['waitWritable', 'fd', (v) => native.waitWritable(v, () => {})],
     ['setSocketBuffers', 'fd', (v) => native.setSocketBuffers(v, 0, 0)],
+    ['setMaxSegment', 'fd', (v) => native.setMaxSegment(v, 1024)],
     ['isNonBlocking', 'fd', (v) => native.isNonBlocking(v)],
     ['setNonBlocking', 'fd', (v) => native.setNonBlocking(v)],
   ]
@@ -59,6 +60,7 @@ t.test('the other arguments', async (t) => {
   for (const bad of [undefined, -1, 1.5, NaN, 2 ** 31, '1']) {
     throwsTypeError(t, () => native.setSocketBuffers(1, bad as any, 0), 'sendBytes', `sendBytes=${String(bad)}`)
     throwsTypeError(t, () => native.setSocketBuffers(1, 0, bad as any), 'receiveBytes', `receiveBytes=${String(bad)}`)
+    throwsTypeError(t, () => native.setMaxSegment(1, bad as any), 'bytes', `setMaxSegment bytes=${String(bad)}`)
   }
 })
 
@@ -77,6 +79,8 @@ t.test('hostile numbers are system errors, not crashes', async (t) => {
   t.equal(native.writev(-0, []), 0)
   const { fd } = tempFile(t)
   t.equal(native.setSocketBuffers(fd, 1, 1), -os.constants.errno.ENOTSOCK, 'not a socket: -ENOTSOCK')
+  t.equal(native.setMaxSegment(2147483647, 1024), EBADF)
+  t.equal(native.setMaxSegment(fd, 1024), -os.constants.errno.ENOTSOCK, 'setMaxSegment, not a socket: -ENOTSOCK')
   t.equal(native.sendfile(fd, fd, 2 ** 53 - 1, 2 ** 53 - 1) < 0, true, 'absurd offset: a negative errno')
 })
 

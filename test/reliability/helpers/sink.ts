@@ -40,7 +40,14 @@ export async function startPairedSink(options: { receiveBuffer?: number; maxPaus
   })
   await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve))
   const fd = (server as unknown as { _handle: { fd: number } })._handle.fd
-  if (options.receiveBuffer) native.setSocketBuffers(fd, 0, options.receiveBuffer)
+  if (options.receiveBuffer) {
+    native.setSocketBuffers(fd, 0, options.receiveBuffer)
+    // Segments of a quarter of that buffer: with loopback's 64 KiB MSS, a
+    // receive window this small can settle just below one segment and the
+    // connection stall on persist probes, the kernel's doing, not the
+    // writer's (docs/reliability.md, "A stall of tiny TCP windows").
+    native.setMaxSegment(fd, Math.max(536, options.receiveBuffer >> 2))
+  }
   const port = (server.address() as net.AddressInfo).port
   return {
     async connect(sendBuffer = 0) {

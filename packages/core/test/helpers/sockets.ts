@@ -38,7 +38,14 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const handle = (server as unknown as { _handle: { fd: number } })._handle
-  if (options.receiveBuffer) native.setSocketBuffers(handle.fd, 0, options.receiveBuffer)
+  if (options.receiveBuffer) {
+    native.setSocketBuffers(handle.fd, 0, options.receiveBuffer)
+    // Segments of a quarter of that buffer: with loopback's 64 KiB MSS, a
+    // receive window this small can settle just below one segment and the
+    // connection stall on persist probes, the kernel's doing, not the
+    // writer's (docs/reliability.md, "A stall of tiny TCP windows").
+    native.setMaxSegment(handle.fd, Math.max(536, options.receiveBuffer >> 2))
+  }
   return {
     port: (server.address() as net.AddressInfo).port,
     accept: () =>
