@@ -69,6 +69,7 @@ function parseWrk (out) {
     p99: p(99),
     non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
     errors: sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) : 0,
+    readErrors: sock ? Number(sock[2]) : 0, // of errors: see silentCloseReads in summarize.js
     timeouts: sock ? Number(sock[4]) : 0
   }
 }
@@ -88,7 +89,7 @@ class WrkLoad {
     const w = await this.once({ ...o, duration: o.warmup })
     onMark()
     const r = await this.once(o)
-    return { ...r, warmup: { requests: w.requests, non2xx: w.non2xx, errors: w.errors, timeouts: w.timeouts } }
+    return { ...r, warmup: { requests: w.requests, non2xx: w.non2xx, errors: w.errors, readErrors: w.readErrors, timeouts: w.timeouts } }
   }
 
   once (o) {
